@@ -1,0 +1,61 @@
+"""nst-teach: the mathematics of neural style transfer, to learn and to teach.
+
+The public names below are the ones the lessons use; each lives in a small module of its own.
+"""
+
+from .device import pick_device
+from .images import OutputExistsError, load_image, save_image
+from .layers import (
+    LAYER_INDEX,
+    LAYER_NAMES,
+    PAPER_CONTENT_LAYERS,
+    PAPER_STYLE_LAYERS,
+    TUTORIAL_CONTENT_LAYERS,
+    TUTORIAL_STYLE_LAYERS,
+)
+from .losses import (
+    content_loss,
+    content_loss_grad,
+    gram_matrix,
+    style_layer_loss,
+    style_layer_loss_grad,
+    style_loss,
+    total_loss,
+    total_variation_loss,
+)
+from .objective import StyleObjective
+from .samples import SAMPLE_NAMES, sample_image
+from .settings import fast_mode, lesson_settings
+from .stylize import StyleResult, stylize
+from .vgg import VGG19Features
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LAYER_INDEX",
+    "LAYER_NAMES",
+    "PAPER_CONTENT_LAYERS",
+    "PAPER_STYLE_LAYERS",
+    "SAMPLE_NAMES",
+    "TUTORIAL_CONTENT_LAYERS",
+    "TUTORIAL_STYLE_LAYERS",
+    "OutputExistsError",
+    "StyleObjective",
+    "StyleResult",
+    "VGG19Features",
+    "content_loss",
+    "content_loss_grad",
+    "fast_mode",
+    "gram_matrix",
+    "lesson_settings",
+    "load_image",
+    "pick_device",
+    "sample_image",
+    "save_image",
+    "style_layer_loss",
+    "style_layer_loss_grad",
+    "style_loss",
+    "stylize",
+    "total_loss",
+    "total_variation_loss",
+]

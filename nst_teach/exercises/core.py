@@ -1,0 +1,159 @@
+"""Self-checking exercises in the style of Kaggle's learntools: ``check()``, ``hint()``, ``solution()``.
+
+A check does not merely fail: it says what is wrong (a shape, a sign, a constant factor, a
+transposition) by comparing the student's answer with the package's reference.
+
+Examples:
+    >>> import torch
+    >>> diagnose(2 * torch.ones(3), torch.ones(3))
+    'off by a constant factor: your values are 2 times the expected ones'
+    >>> diagnose(-torch.arange(1.0, 4.0), torch.arange(1.0, 4.0))
+    'the sign is flipped: your values are the negatives of the expected ones'
+    >>> diagnose(torch.ones(2, 3), torch.ones(3, 2))
+    'shape (2, 3) is the transpose of the expected (3, 2)'
+    >>> diagnose(torch.ones(3), torch.ones(3)) is None
+    True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import torch
+from torch import Tensor
+
+
+class ExerciseFailed(AssertionError):
+    """Raised by a failed check when ``NST_TEACH_STRICT_CHECKS`` is set (as in CI)."""
+
+
+def _strict() -> bool:
+    return os.environ.get("NST_TEACH_STRICT_CHECKS", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _nice_factor(r: float) -> str:
+    frac = Fraction(r).limit_denominator(64)
+    if abs(float(frac) - r) < 1e-6 * max(1.0, abs(r)):
+        return str(frac)
+    return f"{r:.4g}"
+
+
+def diagnose(got: Any, expected: Tensor, rtol: float = 1e-4, atol: float = 1e-6) -> str | None:
+    """Describe how ``got`` differs from ``expected``, or return ``None`` if they agree."""
+    if got is None:
+        return "your function returned None: did you forget `return`?"
+    if not isinstance(got, Tensor):
+        try:
+            got = torch.as_tensor(got, dtype=expected.dtype)
+        except Exception:
+            return f"expected a tensor, got {type(got).__name__}"
+    got = got.detach()
+    expected = expected.detach()
+    if got.shape != expected.shape:
+        if got.numel() == expected.numel():
+            if got.dim() == 2 and expected.dim() == 2 and got.shape == expected.shape[::-1]:
+                return f"shape {tuple(got.shape)} is the transpose of the expected {tuple(expected.shape)}"
+            return f"shape {tuple(got.shape)} should be {tuple(expected.shape)} (same numbers, other layout?)"
+        return f"shape {tuple(got.shape)} should be {tuple(expected.shape)}"
+    got, expected = got.double(), expected.double()
+    if not torch.isfinite(got).all():
+        return "your result contains NaN or infinity"
+    if torch.allclose(got, expected, rtol=rtol, atol=atol):
+        return None
+    if torch.allclose(-got, expected, rtol=rtol, atol=atol):
+        return "the sign is flipped: your values are the negatives of the expected ones"
+    if (
+        got.dim() == 2
+        and got.shape[0] == got.shape[1]
+        and torch.allclose(got.T, expected, rtol=rtol, atol=atol)
+    ):
+        return "your matrix is the transpose of the expected one"
+    mask = expected.abs() > atol
+    if mask.any():
+        ratios = got[mask] / expected[mask]
+        r = float(ratios.mean())
+        if (
+            r != 0
+            and torch.allclose(ratios, torch.full_like(ratios, r), rtol=1e-3)
+            and torch.allclose(got, r * expected, rtol=rtol, atol=atol)
+        ):
+            return f"off by a constant factor: your values are {_nice_factor(r)} times the expected ones"
+    err = float((got - expected).abs().max())
+    return f"values differ from the expected ones (largest difference {err:.3g})"
+
+
+@dataclass
+class Exercise:
+    """One exercise: a checker, a hint and a solution.
+
+    Args:
+        name: a short title.
+        checker: called with the student's answer; returns ``None`` if right, or a message.
+        hint_text: a nudge, not the answer.
+        solution_text: the solution code, shown by :meth:`solution`.
+    """
+
+    name: str
+    checker: Callable[[Any], str | None]
+    hint_text: str
+    solution_text: str
+    passed: bool = field(default=False, init=False)
+
+    def check(self, answer: Any) -> bool:
+        """Check the student's answer and say what, if anything, is wrong."""
+        try:
+            problem = self.checker(answer)
+        except Exception as exc:  # the student's code raised
+            problem = f"calling your code raised {type(exc).__name__}: {exc}"
+        self.passed = problem is None
+        if self.passed:
+            print(f"Correct: {self.name}.")
+            return True
+        message = f"Not yet: {self.name}: {problem}. (Call .hint() for a hint.)"
+        print(message)
+        if _strict():
+            raise ExerciseFailed(message)
+        return False
+
+    def hint(self) -> None:
+        """Print the hint."""
+        print(f"Hint: {self.hint_text}")
+
+    def solution(self) -> None:
+        """Print the solution."""
+        print(f"Solution:\n{self.solution_text}")
+
+
+def function_checker(
+    reference: Callable[..., Tensor],
+    cases: Sequence[tuple[Any, ...]],
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+) -> Callable[[Callable[..., Any]], str | None]:
+    """A checker that calls the student's function and ``reference`` on each case."""
+
+    def check(student: Callable[..., Any]) -> str | None:
+        if not callable(student):
+            return f"expected a function, got {type(student).__name__}"
+        for args in cases:
+            problem = diagnose(student(*args), reference(*args), rtol=rtol, atol=atol)
+            if problem is not None:
+                shapes = ", ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
+                return f"{problem} (for inputs of shape {shapes})"
+        return None
+
+    return check
+
+
+def value_checker(expected: Callable[[], Tensor] | Tensor, rtol: float = 1e-4, atol: float = 1e-6):
+    """A checker that compares the student's value with ``expected``."""
+
+    def check(answer: Any) -> str | None:
+        target = expected() if callable(expected) else expected
+        return diagnose(answer, target, rtol=rtol, atol=atol)
+
+    return check

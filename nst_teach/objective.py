@@ -1,0 +1,126 @@
+r"""The objective that style transfer minimises, with its targets computed once.
+
+Examples:
+    >>> import torch
+    >>> from nst_teach.vgg import VGG19Features
+    >>> vgg = VGG19Features(["conv1_1", "conv2_1"], weights="random")
+    >>> content, style = torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16)
+    >>> objective = StyleObjective(vgg, content, style, content_layers=["conv2_1"],
+    ...                            style_layers=["conv1_1", "conv2_1"])
+    >>> sorted(objective(content))
+    ['content', 'style', 'total', 'tv']
+    >>> float(objective(content)["content"])
+    0.0
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import torch
+from torch import Tensor
+
+from .losses import content_loss, gram_matrix, style_layer_loss, total_variation_loss
+from .vgg import VGG19Features
+
+
+def check_weight(name: str, value: float) -> float:
+    """Return ``value`` as a float if it is finite and not negative, else raise ``ValueError``."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a number, got {value!r}") from exc
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return v
+
+
+def resolve_layer_weights(
+    style_layers: Sequence[str], layer_weights: Mapping[str, float] | Sequence[float] | None
+) -> dict[str, float]:
+    r"""Per-layer style weights :math:`w_l`; the paper's default is :math:`1 / L` each.
+
+    Examples:
+        >>> resolve_layer_weights(["conv1_1", "conv2_1"], None)
+        {'conv1_1': 0.5, 'conv2_1': 0.5}
+        >>> resolve_layer_weights(["conv1_1", "conv2_1"], [1, 3])
+        {'conv1_1': 1.0, 'conv2_1': 3.0}
+    """
+    if layer_weights is None:
+        return {name: 1.0 / len(style_layers) for name in style_layers}
+    if isinstance(layer_weights, Mapping):
+        unknown = set(layer_weights) - set(style_layers)
+        if unknown:
+            raise ValueError(
+                f"layer weights name layers that are not style layers: {sorted(unknown)}"
+            )
+        weights = {name: float(layer_weights.get(name, 0.0)) for name in style_layers}
+    else:
+        values = list(layer_weights)
+        if len(values) != len(style_layers):
+            raise ValueError(
+                f"{len(values)} layer weights given for {len(style_layers)} style layers "
+                f"({', '.join(style_layers)})"
+            )
+        weights = dict(zip(style_layers, map(float, values)))
+    for name, w in weights.items():
+        check_weight(f"layer weight of {name}", w)
+    return weights
+
+
+class StyleObjective:
+    r"""The total loss of Eq. (7), :math:`\alpha \mathcal{L}_\text{content} + \beta
+    \mathcal{L}_\text{style} (+ \lambda_\text{TV} \mathcal{L}_\text{TV})`, as a function of
+    the image.
+
+    The content features :math:`P^l` and the style Gram matrices :math:`A^l` are computed
+    once, here; each call runs one forward pass of the generated image :math:`(1, 3, H, W)`
+    and returns ``{"content", "style", "tv", "total"}`` as scalar tensors.
+    """
+
+    def __init__(
+        self,
+        extractor: VGG19Features,
+        content: Tensor,
+        style: Tensor,
+        *,
+        content_layers: Sequence[str],
+        style_layers: Sequence[str],
+        layer_weights: Mapping[str, float] | Sequence[float] | None = None,
+        alpha: float = 1.0,
+        beta: float = 1e3,
+        tv_weight: float = 0.0,
+    ) -> None:
+        self.extractor = extractor
+        self.content_layers = tuple(content_layers)
+        self.style_layers = tuple(style_layers)
+        missing = set(self.content_layers + self.style_layers) - set(extractor.layers)
+        if missing:
+            raise ValueError(f"the extractor does not compute {sorted(missing)}")
+        self.layer_weights = resolve_layer_weights(self.style_layers, layer_weights)
+        self.alpha = check_weight("alpha", alpha)
+        self.beta = check_weight("beta", beta)
+        self.tv_weight = check_weight("tv_weight", tv_weight)
+        with torch.no_grad():
+            content_feats = extractor(content)
+            style_feats = extractor(style)
+            self.content_targets = {n: content_feats[n].detach() for n in self.content_layers}
+            self.style_grams = {n: gram_matrix(style_feats[n]).detach() for n in self.style_layers}
+
+    def __call__(self, image: Tensor) -> dict[str, Tensor]:
+        feats = self.extractor(image)
+        zero = image.new_zeros(())
+        content = sum(
+            (content_loss(feats[n], self.content_targets[n]) for n in self.content_layers), zero
+        )
+        style = sum(
+            (
+                self.layer_weights[n] * style_layer_loss(feats[n], self.style_grams[n])
+                for n in self.style_layers
+            ),
+            zero,
+        )
+        tv = total_variation_loss(image) if self.tv_weight else zero
+        total = self.alpha * content + self.beta * style + self.tv_weight * tv
+        return {"content": content, "style": style, "tv": tv, "total": total}

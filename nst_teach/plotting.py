@@ -1,0 +1,176 @@
+"""Plots in one consistent look: images side by side with captions, loss curves, heat maps.
+
+Every function draws into a new (or given) matplotlib figure and returns it; notebooks end
+their plotting cells with ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from torch import Tensor
+
+#: The kit's look: applied by :func:`use_style`.
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.facecolor": "white",
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "font.size": 10,
+}
+#: Colours of the loss components, the same in every plot.
+COLORS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#222222"}
+
+
+def use_style() -> None:
+    """Apply the kit's matplotlib look (PNG figures, titled and labelled axes)."""
+    plt.rcParams.update(STYLE)
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png")
+    except Exception:  # outside IPython there is nothing to set
+        pass
+
+
+def to_numpy_image(image: Tensor) -> np.ndarray:
+    """A tensor :math:`(1, 3, H, W)`, :math:`(3, H, W)` or :math:`(H, W)` -> array for ``imshow``."""
+    t = image.detach().float().cpu()
+    if t.dim() == 4:
+        t = t[0]
+    if t.dim() == 3:
+        t = t.permute(1, 2, 0)
+        if t.shape[-1] == 1:
+            t = t[..., 0]
+    return t.clamp(0.0, 1.0).numpy() if t.dim() == 3 else t.numpy()
+
+
+def show_images(
+    images: Sequence[Tensor] | Mapping[str, Tensor],
+    titles: Sequence[str] | None = None,
+    ncols: int | None = None,
+    size: float = 3.0,
+    suptitle: str | None = None,
+) -> Figure:
+    """Images side by side, each with its caption.
+
+    Args:
+        images: tensors :math:`(1, 3, H, W)` in :math:`[0, 1]`, or ``{caption: tensor}``.
+        titles: captions, when ``images`` is a sequence.
+        ncols: images per row (default: all in one row, at most 5).
+        size: inches per image.
+    """
+    if isinstance(images, Mapping):
+        titles, images = list(images.keys()), list(images.values())
+    images = list(images)
+    n = len(images)
+    ncols = ncols or min(n, 5)
+    nrows = (n + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            arr = to_numpy_image(images[i])
+            ax.imshow(arr, cmap="gray" if arr.ndim == 2 else None)
+            if titles is not None and i < len(titles):
+                ax.set_title(titles[i])
+    if suptitle:
+        fig.suptitle(suptitle, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_losses(
+    histories: Mapping[str, Mapping[str, Sequence[float]]] | Mapping[str, Sequence[float]],
+    components: Sequence[str] = ("total",),
+    title: str = "Loss during optimisation",
+    logy: bool = True,
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """Loss curves against the number of objective evaluations.
+
+    Args:
+        histories: a run's history ``{"total": [...], ...}`` (as in ``StyleResult.history``),
+            or several runs ``{label: history}`` to compare on one plot.
+        components: which loss components to draw.
+    """
+    first = next(iter(histories.values()))
+    runs = {"": histories} if not isinstance(first, Mapping) else histories
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4))
+    else:
+        fig = ax.figure
+    for label, history in runs.items():
+        for comp in components:
+            values = list(history.get(comp, []))  # type: ignore[union-attr]
+            if not values:
+                continue
+            name = f"{label} ({comp})" if label and len(components) > 1 else (label or comp)
+            style = {"color": COLORS.get(comp)} if not label else {}
+            ax.plot(range(1, len(values) + 1), values, label=name, **style)
+    ax.set_xlabel("objective evaluations")
+    ax.set_ylabel("loss")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def show_feature_maps(
+    activation: Tensor, channels: Sequence[int] | int = 16, ncols: int = 8, title: str = ""
+) -> Figure:
+    """A grid of feature maps (channels) of one activation :math:`(1, N, H, W)`."""
+    act = activation.detach().float().cpu()[0]
+    idx = list(range(min(channels, act.shape[0]))) if isinstance(channels, int) else list(channels)
+    nrows = (len(idx) + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 1.6 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, c in zip(axes.flat, idx):
+        ax.imshow(act[c].numpy(), cmap="viridis")
+        ax.set_title(f"ch {c}", fontsize=8, fontweight="normal")
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def show_matrix(
+    matrix: Tensor, title: str = "", ax: plt.Axes | None = None, cmap: str = "magma"
+) -> Figure:
+    """A heat map of a matrix, such as a Gram matrix :math:`(N, N)`, with a colour bar."""
+    m = matrix.detach().float().cpu()
+    if m.dim() == 3:
+        m = m[0]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.5, 4))
+    else:
+        fig = ax.figure
+    im = ax.imshow(m.numpy(), cmap=cmap)
+    ax.grid(False)
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    return fig
+
+
+__all__ = [
+    "COLORS",
+    "plot_losses",
+    "show_feature_maps",
+    "show_images",
+    "show_matrix",
+    "to_numpy_image",
+    "use_style",
+]

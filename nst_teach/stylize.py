@@ -1,0 +1,305 @@
+r"""Neural style transfer by optimising the pixels (Gatys, Ecker and Bethge 2016, Sec. 2).
+
+Examples:
+    >>> import torch
+    >>> content, style = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
+    >>> result = stylize(content, style, size=32, steps=5, weights="random",
+    ...                  style_layers=["conv1_1", "conv2_1"], content_layers=["conv2_1"],
+    ...                  progress=False)
+    >>> result.image.shape, result.evals
+    (torch.Size([1, 3, 32, 32]), 5)
+    >>> result.history["total"][-1] < result.history["total"][0]
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from .device import pick_device
+from .images import resize_cover, resize_long_side
+from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS, validate_layers
+from .objective import StyleObjective, check_weight
+from .samples import image_or_sample
+from .vgg import VGG19Features
+
+INITS = ("content", "noise", "style")
+OPTIMIZERS = ("lbfgs", "adam", "gd")
+#: Default learning rates; L-BFGS takes unit steps along its quasi-Newton direction.
+DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02, "gd": 1e-3}
+#: Default loss weights (see the lesson on normalisations for what a "style weight" means).
+DEFAULT_ALPHA = 1.0
+DEFAULT_BETA = 1e4
+
+ImageLike = Tensor | str | Path
+Callback = Callable[[int, Tensor, dict[str, float]], object]
+
+
+class NonFiniteLossWarning(RuntimeWarning):
+    """The loss became NaN or infinite; the optimisation stopped early."""
+
+
+@dataclass
+class StyleResult:
+    """What :func:`stylize` returns.
+
+    Attributes:
+        image: the stylised image, :math:`(1, 3, H, W)` in :math:`[0, 1]`, on the CPU.
+        history: ``{"content", "style", "tv", "total"}`` -> the value at each evaluation.
+        evals: how many times the objective (a forward and a backward pass) was evaluated.
+        seconds: time spent optimising (model loading and targets excluded).
+        weights: which VGG weights were used, in words.
+        stopped_early: why the optimisation stopped before ``steps``, or ``None``.
+    """
+
+    image: Tensor
+    history: dict[str, list[float]]
+    evals: int
+    seconds: float
+    weights: str
+    stopped_early: str | None = None
+    settings: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def seconds_per_eval(self) -> float:
+        return self.seconds / max(self.evals, 1)
+
+    @property
+    def losses(self) -> dict[str, float]:
+        """The last value of each loss component."""
+        return {name: values[-1] for name, values in self.history.items() if values}
+
+
+@functools.lru_cache(maxsize=4)
+def get_extractor(
+    layers: tuple[str, ...], weights: str, pooling: str, device: str
+) -> VGG19Features:
+    """A cached :class:`VGG19Features`, so that repeated runs do not reload the weights."""
+    return VGG19Features(layers, weights=weights, pooling=pooling).to(device)
+
+
+def _as_image(spec: ImageLike, what: str) -> Tensor:
+    if isinstance(spec, Tensor):
+        image = spec.detach().float()
+        if image.dim() == 3:
+            image = image.unsqueeze(0)
+        if image.dim() != 4 or image.shape[:2] != (1, 3):
+            raise ValueError(f"{what} image must have shape (1, 3, H, W), got {tuple(spec.shape)}")
+        return image.cpu()
+    return image_or_sample(spec)
+
+
+def _check_steps(steps: int) -> int:
+    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a whole number >= 1, got {steps!r}")
+    return int(steps)
+
+
+def initial_image(init: str, content: Tensor, style: Tensor, seed: int) -> Tensor:
+    """The starting point: the content image, the style image, or white noise in [0, 1]."""
+    if init == "content":
+        return content.clone()
+    if init == "style":
+        return style.clone()
+    if init == "noise":
+        generator = torch.Generator().manual_seed(seed)
+        return torch.rand(content.shape, generator=generator)
+    raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+
+
+def make_optimizer(name: str, params: list[Tensor], lr: float | None) -> torch.optim.Optimizer:
+    """L-BFGS (one evaluation per step), Adam, or plain gradient descent ("gd")."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    rate = DEFAULT_LR[name] if lr is None else check_weight("lr", lr)
+    if name == "lbfgs":
+        # max_iter=1: each step() evaluates once and moves once, so the pixels can be
+        # clipped to [0, 1] after every move; the curvature history carries across steps.
+        return torch.optim.LBFGS(
+            params, lr=rate, max_iter=1, history_size=100, tolerance_grad=0.0, tolerance_change=0.0
+        )
+    if name == "adam":
+        return torch.optim.Adam(params, lr=rate)
+    return torch.optim.SGD(params, lr=rate)
+
+
+def stylize(
+    content: ImageLike,
+    style: ImageLike,
+    *,
+    size: int | None = 256,
+    steps: int = 300,
+    alpha: float = DEFAULT_ALPHA,
+    beta: float = DEFAULT_BETA,
+    style_layers: Sequence[str] = PAPER_STYLE_LAYERS,
+    content_layers: Sequence[str] = PAPER_CONTENT_LAYERS,
+    layer_weights: Mapping[str, float] | Sequence[float] | None = None,
+    init: str = "content",
+    optimizer: str = "lbfgs",
+    lr: float | None = None,
+    tv_weight: float = 0.0,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    weights: str = "imagenet",
+    pooling: str = "max",
+    callback: Callback | None = None,
+    progress: bool = True,
+) -> StyleResult:
+    r"""Minimise :math:`\alpha \mathcal{L}_\text{content} + \beta \mathcal{L}_\text{style}`
+    (Eq. 7 of Gatys et al.) over the pixels of a new image.
+
+    Args:
+        content: the content image: a tensor :math:`(1, 3, H, W)` in :math:`[0, 1]`, a file
+            path, or a sample name (see :func:`nst_teach.sample_image`).
+        style: the style image, likewise; it is scaled and centre-cropped to the content's
+            size so that the Gram matrices :math:`G^l` and :math:`A^l` sum over equally many
+            positions :math:`M_l`.
+        size: the longer side of the result in pixels (``None`` keeps the content's size).
+        steps: how many times the objective is evaluated (one forward and backward pass each).
+        alpha, beta: the content and style weights of Eq. (7).
+        style_layers, content_layers: layer names; the paper's by default.
+        layer_weights: :math:`w_l` per style layer (default :math:`1/L`).
+        init: start from ``"content"``, white ``"noise"`` or the ``"style"`` image.
+        optimizer: ``"lbfgs"`` (as in the paper), ``"adam"`` or plain gradient descent ``"gd"``.
+        lr: step size (defaults in :data:`DEFAULT_LR`).
+        tv_weight: weight of the total-variation smoothness term.
+        seed: seeds the noise initialisation; the same seed gives the same image on the CPU.
+        device: ``"cpu"``, ``"cuda"``, ``"mps"``; by default the best one present.
+        weights, pooling: passed to :class:`VGG19Features`.
+        callback: called after each step as ``callback(evals, image, losses)``; it may show
+            the image as it forms. If it returns ``True`` the optimisation stops.
+        progress: show a progress bar (live in a notebook).
+
+    Returns:
+        a :class:`StyleResult`. Pixels stay in :math:`[0, 1]` (they are clipped after each step).
+        If the loss turns NaN or infinite the run stops, warns, and keeps the last image
+        whose loss was finite.
+    """
+    steps = _check_steps(steps)
+    alpha, beta = check_weight("alpha", alpha), check_weight("beta", beta)
+    tv_weight = check_weight("tv_weight", tv_weight)
+    style_layers = validate_layers(style_layers, "style layer")
+    content_layers = validate_layers(content_layers, "content layer")
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+    dev = pick_device(device)
+
+    content_img = _as_image(content, "content")
+    if size is not None:
+        content_img = resize_long_side(content_img, size)
+    height, width = content_img.shape[-2:]
+    style_img = resize_cover(_as_image(style, "style"), height, width)
+
+    layers = tuple(dict.fromkeys(style_layers + content_layers))
+    extractor = get_extractor(layers, str(weights), pooling, str(dev))
+    extractor.check_size(height, width, what=f"the content image ({width}x{height} after resizing)")
+    objective = StyleObjective(
+        extractor,
+        content_img.to(dev),
+        style_img.to(dev),
+        content_layers=content_layers,
+        style_layers=style_layers,
+        layer_weights=layer_weights,
+        alpha=alpha,
+        beta=beta,
+        tv_weight=tv_weight,
+    )
+
+    image = initial_image(init, content_img, style_img, seed).to(dev).requires_grad_(True)
+    opt = make_optimizer(optimizer, [image], lr)
+    history: dict[str, list[float]] = {"content": [], "style": [], "tv": [], "total": []}
+    last_good = image.detach().clone()
+    stopped: str | None = None
+
+    class _Stop(Exception):
+        pass
+
+    def closure() -> Tensor:
+        nonlocal last_good
+        opt.zero_grad(set_to_none=True)
+        losses = objective(image)
+        values = {name: float(v.detach()) for name, v in losses.items()}
+        if not math.isfinite(values["total"]):
+            raise _Stop(
+                f"the loss became {values['total']} at evaluation {len(history['total']) + 1}; "
+                "lower alpha, beta or the learning rate"
+            )
+        last_good = image.detach().clone()
+        for name, v in values.items():
+            history[name].append(v)
+        losses["total"].backward()
+        return losses["total"]
+
+    bar = _progress_bar(steps, progress)
+    start = time.perf_counter()
+    try:
+        while len(history["total"]) < steps:
+            try:
+                opt.step(closure)
+            except _Stop as stop:
+                stopped = str(stop)
+                break
+            with torch.no_grad():
+                image.clamp_(0.0, 1.0)
+            n = len(history["total"])
+            if bar is not None:
+                bar.update(n - bar.n)
+                bar.set_postfix(loss=f"{history['total'][-1]:.4g}", refresh=False)
+            if callback is not None and callback(n, image.detach(), _last(history)) is True:
+                stopped = f"the callback stopped the run after {n} evaluations"
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - start
+    if stopped and stopped.startswith("the loss became"):
+        warnings.warn(
+            stopped + "; the last finite image is kept", NonFiniteLossWarning, stacklevel=2
+        )
+        final = last_good
+    else:
+        final = image.detach()
+    return StyleResult(
+        image=final.clamp(0.0, 1.0).cpu(),
+        history=history,
+        evals=len(history["total"]),
+        seconds=seconds,
+        weights=extractor.weights_source,
+        stopped_early=stopped,
+        settings={
+            "size": (height, width),
+            "steps": steps,
+            "alpha": alpha,
+            "beta": beta,
+            "style_layers": style_layers,
+            "content_layers": content_layers,
+            "layer_weights": objective.layer_weights,
+            "init": init,
+            "optimizer": optimizer,
+            "tv_weight": tv_weight,
+            "seed": seed,
+            "device": str(dev),
+            "pooling": pooling,
+        },
+    )
+
+
+def _last(history: dict[str, list[float]]) -> dict[str, float]:
+    return {name: values[-1] for name, values in history.items() if values}
+
+
+def _progress_bar(total: int, enabled: bool):  # type: ignore[no-untyped-def]
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="stylize", unit="eval", leave=False)

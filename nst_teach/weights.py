@@ -1,0 +1,156 @@
+r"""Where VGG-19's ImageNet weights come from, and what happens when they cannot be had.
+
+The real path is torchvision's weights API: ``VGG19_Weights.IMAGENET1K_V1`` names a file,
+``vgg19-dcbb9e9d.pth``, that torch.hub keeps in ``$TORCH_HOME/hub/checkpoints``. When the
+file is there it is read; when it is not, one download is tried (giving up within a few
+seconds when there is no connection). When that fails too, a warning says so in plain words
+and the caller continues with seeded random weights.
+
+Set ``NST_TEACH_OFFLINE=1`` to skip the download attempt (the cache is still read).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import warnings
+from pathlib import Path
+
+import torch
+from torch import nn
+
+#: torchvision's file name for the ImageNet-trained VGG-19 (``VGG19_Weights.IMAGENET1K_V1``).
+IMAGENET_FILENAME = "vgg19-dcbb9e9d.pth"
+#: Seconds a download may wait for a connection before giving up.
+DOWNLOAD_TIMEOUT_S = 5.0
+#: Seed of the random weights used when no trained ones can be had.
+RANDOM_SEED = 0
+
+_download_failed: str | None = None  # why the one download of this process failed
+_warned = False
+
+
+class WeightsUnavailableWarning(UserWarning):
+    """ImageNet weights could not be had; random weights are used instead."""
+
+
+def imagenet_weights_path() -> Path:
+    """Where torch.hub caches the ImageNet VGG-19 file (honours ``TORCH_HOME``)."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / IMAGENET_FILENAME
+
+
+def imagenet_weights_cached() -> bool:
+    """Whether the ImageNet VGG-19 file is already in the torch.hub cache."""
+    return imagenet_weights_path().is_file()
+
+
+def _offline() -> bool:
+    return os.environ.get("NST_TEACH_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
+
+
+def download_imagenet_state_dict() -> dict[str, torch.Tensor]:
+    """Fetch the ImageNet weights through torchvision's weights API (and torch.hub's cache).
+
+    Raises ``OSError`` (or a subclass) when the file cannot be fetched.
+    """
+    from torchvision.models import VGG19_Weights
+
+    old_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        return VGG19_Weights.IMAGENET1K_V1.get_state_dict(progress=sys.stderr.isatty())
+    finally:
+        socket.setdefaulttimeout(old_timeout)
+
+
+def _warn_fallback(reason: str) -> None:
+    global _warned
+    if _warned:
+        return
+    _warned = True
+    message = (
+        "nst-teach could not get the ImageNet-trained VGG-19 weights "
+        f"({reason}). It continues with RANDOM weights (seed {RANDOM_SEED}), so the "
+        "pictures will look different from the paper's: textures still form, but the "
+        "content of the photo is kept less faithfully. To fix this, connect to the internet "
+        "once and run any nst-teach command (the file is downloaded and cached), or copy the "
+        f"file {IMAGENET_FILENAME} to {imagenet_weights_path()}"
+    )
+    warnings.warn(message, WeightsUnavailableWarning, stacklevel=4)
+
+
+def load_imagenet_state_dict() -> tuple[dict[str, torch.Tensor] | None, str]:
+    """Return ``(state_dict, description)``, or ``(None, reason)`` after warning once."""
+    global _download_failed
+    path = imagenet_weights_path()
+    if path.is_file():
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # a damaged cache file is reported, not fatal
+            reason = f"the cached file {path} could not be read: {exc}"
+            _warn_fallback(reason)
+            return None, reason
+        return state, f"imagenet (cached file {path})"
+    if _offline():
+        reason = f"NST_TEACH_OFFLINE is set and {path} does not exist"
+    elif _download_failed is not None:
+        reason = _download_failed
+    else:
+        try:
+            state = download_imagenet_state_dict()
+        except Exception as exc:
+            _download_failed = f"the download failed: {type(exc).__name__}: {exc}"
+            reason = _download_failed
+        else:
+            return state, f"imagenet (downloaded to {path})"
+    _warn_fallback(reason)
+    return None, reason
+
+
+def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """Read a VGG-19 state dict in torchvision's format from ``path``."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"weights file '{p}' does not exist")
+    try:
+        state = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ValueError(f"weights file '{p}' is not a readable torch state dict: {exc}") from exc
+    if not isinstance(state, dict):
+        raise ValueError(f"weights file '{p}' does not hold a state dict")
+    return state
+
+
+def features_state_dict(state: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
+    """Keep the ``features.*`` entries of a full VGG-19 state dict, without the prefix.
+
+    A state dict of ``vgg19().features`` alone (keys ``0.weight`` ...) is accepted too.
+    """
+    if any(k.startswith("features.") for k in state):
+        return {
+            k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")
+        }
+    if "0.weight" in state:
+        return dict(state)
+    raise ValueError(f"{source} does not look like a VGG-19 state dict (no 'features.0.weight')")
+
+
+def init_random_(module: nn.Module, seed: int = RANDOM_SEED) -> None:
+    """Fill convolutions as torchvision initialises VGG (Kaiming normal, fan-out), seeded."""
+    generator = torch.Generator().manual_seed(seed)
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            fan_out = m.out_channels * m.kernel_size[0] * m.kernel_size[1]
+            std = (2.0 / fan_out) ** 0.5
+            with torch.no_grad():
+                m.weight.copy_(torch.randn(m.weight.shape, generator=generator) * std)
+                if m.bias is not None:
+                    m.bias.zero_()
+
+
+def reset_download_state() -> None:
+    """Forget an earlier failed download and warning (for tests)."""
+    global _download_failed, _warned
+    _download_failed = None
+    _warned = False
