@@ -24,6 +24,7 @@ from .losses import (
     total_variation_loss,
 )
 from .objective import StyleObjective
+from .optimize import OptimizationRun, optimize_pixels
 from .samples import SAMPLE_NAMES, sample_image
 from .settings import fast_mode, lesson_settings
 from .stylize import StyleResult, stylize
@@ -39,6 +40,7 @@ __all__ = [
     "SAMPLE_NAMES",
     "TUTORIAL_CONTENT_LAYERS",
     "TUTORIAL_STYLE_LAYERS",
+    "OptimizationRun",
     "OutputExistsError",
     "StyleObjective",
     "StyleResult",
@@ -49,6 +51,7 @@ __all__ = [
     "gram_matrix",
     "lesson_settings",
     "load_image",
+    "optimize_pixels",
     "pick_device",
     "sample_image",
     "save_image",

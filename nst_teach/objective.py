@@ -69,13 +69,23 @@ def resolve_layer_weights(
     return weights
 
 
+def style_gram_targets(
+    extractor: VGG19Features, style: Tensor, layers: Sequence[str]
+) -> dict[str, Tensor]:
+    """The style image's Gram matrices :math:`A^l` for ``layers``, computed without gradients."""
+    with torch.no_grad():
+        feats = extractor(style)
+        return {n: gram_matrix(feats[n]) for n in layers}
+
+
 class StyleObjective:
     r"""The total loss of Eq. (7), :math:`\alpha \mathcal{L}_\text{content} + \beta
     \mathcal{L}_\text{style} (+ \lambda_\text{TV} \mathcal{L}_\text{TV})`, as a function of
     the image.
 
     The content features :math:`P^l` and the style Gram matrices :math:`A^l` are computed
-    once, here; each call runs one forward pass of the generated image :math:`(1, 3, H, W)`
+    once, here (``style_grams`` may give :math:`A^l` directly, for instance a blend of two
+    styles' Gram matrices, in which case ``style`` may be ``None``); each call runs one forward pass of the generated image :math:`(1, 3, H, W)`
     and returns ``{"content", "style", "tv", "total"}`` as scalar tensors.
     """
 
@@ -83,7 +93,7 @@ class StyleObjective:
         self,
         extractor: VGG19Features,
         content: Tensor,
-        style: Tensor,
+        style: Tensor | None,
         *,
         content_layers: Sequence[str],
         style_layers: Sequence[str],
@@ -91,6 +101,7 @@ class StyleObjective:
         alpha: float = 1.0,
         beta: float = 1e3,
         tv_weight: float = 0.0,
+        style_grams: Mapping[str, Tensor] | None = None,
     ) -> None:
         self.extractor = extractor
         self.content_layers = tuple(content_layers)
@@ -104,9 +115,12 @@ class StyleObjective:
         self.tv_weight = check_weight("tv_weight", tv_weight)
         with torch.no_grad():
             content_feats = extractor(content)
-            style_feats = extractor(style)
             self.content_targets = {n: content_feats[n].detach() for n in self.content_layers}
-            self.style_grams = {n: gram_matrix(style_feats[n]).detach() for n in self.style_layers}
+            if style_grams is None:
+                if style is None:
+                    raise ValueError("give a style image or its Gram matrices (style_grams)")
+                style_grams = style_gram_targets(extractor, style, self.style_layers)
+            self.style_grams = {n: style_grams[n].detach() for n in self.style_layers}
 
     def __call__(self, image: Tensor) -> dict[str, Tensor]:
         feats = self.extractor(image)

@@ -15,10 +15,7 @@ Examples:
 from __future__ import annotations
 
 import functools
-import math
-import time
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,23 +26,16 @@ from .device import pick_device
 from .images import resize_cover, resize_long_side
 from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS, validate_layers
 from .objective import StyleObjective, check_weight
+from .optimize import Callback, check_steps, optimize_pixels
 from .samples import image_or_sample
 from .vgg import VGG19Features
 
 INITS = ("content", "noise", "style")
-OPTIMIZERS = ("lbfgs", "adam", "gd")
-#: Default learning rates; L-BFGS takes unit steps along its quasi-Newton direction.
-DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02, "gd": 1e-3}
 #: Default loss weights (see the lesson on normalisations for what a "style weight" means).
 DEFAULT_ALPHA = 1.0
-DEFAULT_BETA = 1e4
+DEFAULT_BETA = 1e6
 
 ImageLike = Tensor | str | Path
-Callback = Callable[[int, Tensor, dict[str, float]], object]
-
-
-class NonFiniteLossWarning(RuntimeWarning):
-    """The loss became NaN or infinite; the optimisation stopped early."""
 
 
 @dataclass
@@ -98,12 +88,6 @@ def _as_image(spec: ImageLike, what: str) -> Tensor:
     return image_or_sample(spec)
 
 
-def _check_steps(steps: int) -> int:
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a whole number >= 1, got {steps!r}")
-    return int(steps)
-
-
 def initial_image(init: str, content: Tensor, style: Tensor, seed: int) -> Tensor:
     """The starting point: the content image, the style image, or white noise in [0, 1]."""
     if init == "content":
@@ -114,22 +98,6 @@ def initial_image(init: str, content: Tensor, style: Tensor, seed: int) -> Tenso
         generator = torch.Generator().manual_seed(seed)
         return torch.rand(content.shape, generator=generator)
     raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
-
-
-def make_optimizer(name: str, params: list[Tensor], lr: float | None) -> torch.optim.Optimizer:
-    """L-BFGS (one evaluation per step), Adam, or plain gradient descent ("gd")."""
-    if name not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
-    rate = DEFAULT_LR[name] if lr is None else check_weight("lr", lr)
-    if name == "lbfgs":
-        # max_iter=1: each step() evaluates once and moves once, so the pixels can be
-        # clipped to [0, 1] after every move; the curvature history carries across steps.
-        return torch.optim.LBFGS(
-            params, lr=rate, max_iter=1, history_size=100, tolerance_grad=0.0, tolerance_change=0.0
-        )
-    if name == "adam":
-        return torch.optim.Adam(params, lr=rate)
-    return torch.optim.SGD(params, lr=rate)
 
 
 def stylize(
@@ -184,7 +152,7 @@ def stylize(
         If the loss turns NaN or infinite the run stops, warns, and keeps the last image
         whose loss was finite.
     """
-    steps = _check_steps(steps)
+    steps = check_steps(steps)
     alpha, beta = check_weight("alpha", alpha), check_weight("beta", beta)
     tv_weight = check_weight("tv_weight", tv_weight)
     style_layers = validate_layers(style_layers, "style layer")
@@ -214,67 +182,23 @@ def stylize(
         tv_weight=tv_weight,
     )
 
-    image = initial_image(init, content_img, style_img, seed).to(dev).requires_grad_(True)
-    opt = make_optimizer(optimizer, [image], lr)
-    history: dict[str, list[float]] = {"content": [], "style": [], "tv": [], "total": []}
-    last_good = image.detach().clone()
-    stopped: str | None = None
-
-    class _Stop(Exception):
-        pass
-
-    def closure() -> Tensor:
-        nonlocal last_good
-        opt.zero_grad(set_to_none=True)
-        losses = objective(image)
-        values = {name: float(v.detach()) for name, v in losses.items()}
-        if not math.isfinite(values["total"]):
-            raise _Stop(
-                f"the loss became {values['total']} at evaluation {len(history['total']) + 1}; "
-                "lower alpha, beta or the learning rate"
-            )
-        last_good = image.detach().clone()
-        for name, v in values.items():
-            history[name].append(v)
-        losses["total"].backward()
-        return losses["total"]
-
-    bar = _progress_bar(steps, progress)
-    start = time.perf_counter()
-    try:
-        while len(history["total"]) < steps:
-            try:
-                opt.step(closure)
-            except _Stop as stop:
-                stopped = str(stop)
-                break
-            with torch.no_grad():
-                image.clamp_(0.0, 1.0)
-            n = len(history["total"])
-            if bar is not None:
-                bar.update(n - bar.n)
-                bar.set_postfix(loss=f"{history['total'][-1]:.4g}", refresh=False)
-            if callback is not None and callback(n, image.detach(), _last(history)) is True:
-                stopped = f"the callback stopped the run after {n} evaluations"
-                break
-    finally:
-        if bar is not None:
-            bar.close()
-    seconds = time.perf_counter() - start
-    if stopped and stopped.startswith("the loss became"):
-        warnings.warn(
-            stopped + "; the last finite image is kept", NonFiniteLossWarning, stacklevel=2
-        )
-        final = last_good
-    else:
-        final = image.detach()
+    image = initial_image(init, content_img, style_img, seed).to(dev)
+    run = optimize_pixels(
+        objective,
+        image,
+        steps=steps,
+        optimizer=optimizer,
+        lr=lr,
+        callback=callback,
+        progress=progress,
+    )
     return StyleResult(
-        image=final.clamp(0.0, 1.0).cpu(),
-        history=history,
-        evals=len(history["total"]),
-        seconds=seconds,
+        image=run.image,
+        history=run.history,
+        evals=run.evals,
+        seconds=run.seconds,
         weights=extractor.weights_source,
-        stopped_early=stopped,
+        stopped_early=run.stopped_early,
         settings={
             "size": (height, width),
             "steps": steps,
@@ -291,15 +215,3 @@ def stylize(
             "pooling": pooling,
         },
     )
-
-
-def _last(history: dict[str, list[float]]) -> dict[str, float]:
-    return {name: values[-1] for name, values in history.items() if values}
-
-
-def _progress_bar(total: int, enabled: bool):  # type: ignore[no-untyped-def]
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="stylize", unit="eval", leave=False)

@@ -1,0 +1,179 @@
+r"""The optimisation loop: minimise a loss over the pixels of an image.
+
+:func:`optimize_pixels` takes any function ``image -> {"total": loss, ...}`` (such as a
+:class:`~nst_teach.objective.StyleObjective`), so that lessons can optimise their own
+objectives (texture synthesis, masked or blended styles) with the same loop.
+
+Examples:
+    >>> import torch
+    >>> target = torch.full((1, 3, 4, 4), 0.25)
+    >>> loss = lambda x: {"total": ((x - target) ** 2).sum()}
+    >>> run = optimize_pixels(loss, torch.zeros(1, 3, 4, 4), steps=5, progress=False)
+    >>> run.evals, round(run.history["total"][-1], 6)
+    (5, 0.0)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from .objective import check_weight
+
+OPTIMIZERS = ("lbfgs", "adam", "gd")
+#: Default learning rates; L-BFGS takes unit steps along its quasi-Newton direction.
+DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02, "gd": 1e-3}
+
+LossFunction = Callable[[Tensor], dict[str, Tensor]]
+Callback = Callable[[int, Tensor, dict[str, float]], object]
+
+
+class NonFiniteLossWarning(RuntimeWarning):
+    """The loss became NaN or infinite; the optimisation stopped early."""
+
+
+@dataclass
+class OptimizationRun:
+    """The outcome of :func:`optimize_pixels`.
+
+    Attributes:
+        image: the final image, :math:`(1, 3, H, W)` in :math:`[0, 1]`, on the CPU.
+        history: each loss component's value at each evaluation.
+        evals: objective evaluations (forward and backward passes) made.
+        seconds: wall time of the loop.
+        stopped_early: why it stopped before ``steps``, or ``None``.
+    """
+
+    image: Tensor
+    history: dict[str, list[float]]
+    evals: int
+    seconds: float
+    stopped_early: str | None = None
+
+
+def check_steps(steps: int) -> int:
+    """Return ``steps`` as an int if it is a whole number >= 1, else raise ``ValueError``."""
+    if (
+        isinstance(steps, bool)
+        or not isinstance(steps, int | float)
+        or int(steps) != steps
+        or steps < 1
+    ):
+        raise ValueError(f"steps must be a whole number >= 1, got {steps!r}")
+    return int(steps)
+
+
+def make_optimizer(name: str, params: list[Tensor], lr: float | None) -> torch.optim.Optimizer:
+    """L-BFGS (one evaluation per step), Adam, or plain gradient descent (``"gd"``)."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    rate = DEFAULT_LR[name] if lr is None else check_weight("lr", lr)
+    if name == "lbfgs":
+        # max_iter=1: each step() evaluates once and moves once, so the pixels can be
+        # clipped to [0, 1] after every move; the curvature history carries across steps.
+        return torch.optim.LBFGS(
+            params, lr=rate, max_iter=1, history_size=100, tolerance_grad=0.0, tolerance_change=0.0
+        )
+    if name == "adam":
+        return torch.optim.Adam(params, lr=rate)
+    return torch.optim.SGD(params, lr=rate)
+
+
+class _NonFinite(Exception):
+    pass
+
+
+def optimize_pixels(
+    loss_fn: LossFunction,
+    image: Tensor,
+    *,
+    steps: int,
+    optimizer: str = "lbfgs",
+    lr: float | None = None,
+    callback: Callback | None = None,
+    progress: bool = True,
+    clamp: bool = True,
+) -> OptimizationRun:
+    r"""Minimise ``loss_fn(image)["total"]`` over the pixels, starting from ``image``.
+
+    Args:
+        loss_fn: maps an image :math:`(1, 3, H, W)` to a dict of scalar losses with ``"total"``.
+        image: the starting image (it is copied, not changed).
+        steps: objective evaluations to make (each is one forward and one backward pass).
+        optimizer: ``"lbfgs"``, ``"adam"`` or ``"gd"``; ``lr`` its step size.
+        callback: ``callback(evals, image, losses)`` after each step; returning ``True`` stops.
+        progress: show a progress bar (``tqdm.auto``: live in a notebook).
+        clamp: clip the pixels to :math:`[0, 1]` after each step.
+
+    If the loss turns NaN or infinite, the loop stops, warns, and returns the last image whose
+    loss was finite.
+    """
+    steps = check_steps(steps)
+    x = image.detach().clone().requires_grad_(True)
+    opt = make_optimizer(optimizer, [x], lr)
+    history: dict[str, list[float]] = {}
+    last_good = x.detach().clone()
+    evals = 0
+    stopped: str | None = None
+
+    def closure() -> Tensor:
+        nonlocal last_good, evals
+        opt.zero_grad(set_to_none=True)
+        losses = loss_fn(x)
+        values = {name: float(v.detach()) for name, v in losses.items()}
+        if not math.isfinite(values["total"]):
+            raise _NonFinite(
+                f"the loss became {values['total']} at evaluation {evals + 1}; "
+                "lower the loss weights or the learning rate"
+            )
+        evals += 1
+        last_good = x.detach().clone()
+        for name, v in values.items():
+            history.setdefault(name, []).append(v)
+        losses["total"].backward()
+        return losses["total"]
+
+    bar = _progress_bar(steps) if progress else None
+    start = time.perf_counter()
+    try:
+        while evals < steps:
+            try:
+                opt.step(closure)
+            except _NonFinite as exc:
+                stopped = str(exc)
+                break
+            if clamp:
+                with torch.no_grad():
+                    x.clamp_(0.0, 1.0)
+            if bar is not None:
+                bar.update(evals - bar.n)
+                bar.set_postfix(loss=f"{history['total'][-1]:.4g}", refresh=False)
+            if callback is not None:
+                last = {name: values[-1] for name, values in history.items()}
+                if callback(evals, x.detach(), last) is True:
+                    stopped = f"the callback stopped the run after {evals} evaluations"
+                    break
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - start
+    final = x.detach()
+    if stopped is not None and stopped.startswith("the loss became"):
+        warnings.warn(
+            stopped + "; the last finite image is kept", NonFiniteLossWarning, stacklevel=2
+        )
+        final = last_good
+    out = final.clamp(0.0, 1.0) if clamp else final
+    return OptimizationRun(out.cpu(), history, evals, seconds, stopped)
+
+
+def _progress_bar(total: int):  # type: ignore[no-untyped-def]
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="optimising", unit="eval", leave=False)
