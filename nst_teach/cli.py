@@ -1,0 +1,251 @@
+"""The ``nst-teach`` command line: ``stylize``, ``demo`` and ``doctor``.
+
+Bad input ends with one line on stderr naming the input and the problem, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like the rest of the command line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"nst-teach: error: {message} (see {self.prog} --help)\n")
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(part) for part in _names(text)]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected numbers separated by commas, got {text!r}"
+        ) from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
+    from .samples import SAMPLE_NAMES
+    from .stylize import DEFAULT_ALPHA, DEFAULT_BETA
+
+    parser = _Parser(
+        prog="nst-teach",
+        description="Neural style transfer as Gatys, Ecker and Bethge wrote it, for learning.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    st = sub.add_parser("stylize", help="paint CONTENT in the style of STYLE")
+    st.add_argument(
+        "content", help=f"content image: a file or a sample ({', '.join(SAMPLE_NAMES)})"
+    )
+    st.add_argument("style", help="style image: a file or a sample name")
+    st.add_argument("-o", "--output", required=True, help="where to write the result (.png, .jpg)")
+    st.add_argument("--force", action="store_true", help="overwrite the output if it exists")
+    st.add_argument("--size", type=int, default=256, help="longer side in pixels (256)")
+    st.add_argument("--steps", type=int, default=300, help="objective evaluations (300)")
+    st.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help="content weight")
+    st.add_argument("--beta", type=float, default=DEFAULT_BETA, help="style weight")
+    st.add_argument(
+        "--style-layers",
+        type=_names,
+        default=list(PAPER_STYLE_LAYERS),
+        help="comma-separated (conv1_1,conv2_1,conv3_1,conv4_1,conv5_1)",
+    )
+    st.add_argument(
+        "--content-layers",
+        type=_names,
+        default=list(PAPER_CONTENT_LAYERS),
+        help="comma-separated (conv4_2)",
+    )
+    st.add_argument("--layer-weights", type=_floats, default=None, help="w_l per style layer")
+    st.add_argument("--init", choices=["content", "noise", "style"], default="content")
+    st.add_argument("--optimizer", choices=["lbfgs", "adam", "gd"], default="lbfgs")
+    st.add_argument("--lr", type=float, default=None, help="step size (optimizer's default)")
+    st.add_argument("--tv-weight", type=float, default=0.0, help="total-variation weight")
+    st.add_argument("--weights", default="imagenet", help="imagenet, random, or a .pth file")
+    st.add_argument("--pooling", choices=["max", "avg"], default="max")
+    st.add_argument("--seed", type=int, default=0)
+    st.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    st.add_argument("--json", action="store_true", help="print one JSON line of results")
+    st.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    demo = sub.add_parser("demo", help="stylise the built-in sample images, offline")
+    demo.add_argument("-o", "--output", default=None, help="output file (a new name by default)")
+    demo.add_argument("--size", type=int, default=128)
+    demo.add_argument("--steps", type=int, default=50)
+    demo.add_argument("--content", default="hopper")
+    demo.add_argument("--style", default="swirls")
+    demo.add_argument("--quiet", action="store_true")
+
+    sub.add_parser("doctor", help="versions, device and where the VGG-19 weights belong")
+    return parser
+
+
+def _unique_path(stem: str, suffix: str = ".png") -> Path:
+    path = Path(f"{stem}{suffix}")
+    n = 1
+    while path.exists():
+        path = Path(f"{stem}-{n}{suffix}")
+        n += 1
+    return path
+
+
+def _run_stylize(args: argparse.Namespace) -> int:
+    from .images import check_output_path, save_image
+    from .samples import image_or_sample
+    from .stylize import stylize
+
+    output = check_output_path(args.output, overwrite=args.force)
+    content = image_or_sample(args.content)
+    style = image_or_sample(args.style)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = stylize(
+            content,
+            style,
+            size=args.size,
+            steps=args.steps,
+            alpha=args.alpha,
+            beta=args.beta,
+            style_layers=args.style_layers,
+            content_layers=args.content_layers,
+            layer_weights=args.layer_weights,
+            init=args.init,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            tv_weight=args.tv_weight,
+            weights=args.weights,
+            pooling=args.pooling,
+            seed=args.seed,
+            device=args.device,
+            progress=not (args.quiet or args.json),
+        )
+    for w in caught:
+        if not str(w.message).startswith("the loss became"):
+            print(f"nst-teach: warning: {w.message}", file=sys.stderr)
+    save_image(result.image, output, overwrite=True)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "evals": result.evals,
+                    "seconds": round(result.seconds, 4),
+                    "seconds_per_eval": round(result.seconds_per_eval, 5),
+                    "losses": result.losses,
+                    "output": str(output),
+                    "weights": result.weights,
+                }
+            )
+        )
+    if result.stopped_early and result.stopped_early.startswith("the loss became"):
+        print(
+            f"nst-teach: error: {result.stopped_early}; kept the last finite image in {output}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    if not args.json:
+        print(
+            f"wrote {output} ({result.evals} evaluations, {result.seconds:.1f} s, "
+            f"{result.seconds_per_eval:.3f} s per evaluation; weights: {result.weights})"
+        )
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from .images import check_output_path, save_image
+    from .stylize import stylize
+
+    output = check_output_path(args.output or _unique_path("nst_teach_demo"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = stylize(
+            args.content,
+            args.style,
+            size=args.size,
+            steps=args.steps,
+            progress=not args.quiet,
+        )
+    for w in caught:
+        print(f"nst-teach: note: {w.message}", file=sys.stderr)
+    save_image(result.image, output)
+    print(
+        f"wrote {output.resolve()}: {args.content!r} in the style of {args.style!r}, "
+        f"{result.evals} evaluations in {result.seconds:.1f} s (weights: {result.weights})"
+    )
+    return 0
+
+
+def doctor_report() -> dict[str, str]:
+    """Versions, the device found, and whether the ImageNet weights are cached (and where)."""
+    import torch
+
+    from .device import pick_device
+    from .weights import imagenet_weights_cached, imagenet_weights_path
+
+    try:
+        import torchvision
+
+        tv_version = torchvision.__version__
+    except Exception as exc:  # torchvision missing or broken: say so
+        tv_version = f"not importable ({type(exc).__name__}: {exc})"
+    from . import __version__
+
+    return {
+        "nst-teach": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torchvision": tv_version,
+        "device": str(pick_device()),
+        "cpu threads": str(torch.get_num_threads()),
+        "imagenet weights cached": "yes" if imagenet_weights_cached() else "no",
+        "imagenet weights path": str(imagenet_weights_path()),
+    }
+
+
+def _run_doctor(_args: argparse.Namespace) -> int:
+    report = doctor_report()
+    width = max(map(len, report))
+    for key, value in report.items():
+        print(f"{key:<{width}}  {value}")
+    if report["imagenet weights cached"] == "no":
+        print(
+            "\nWithout the ImageNet weights nst-teach uses random ones (results differ from "
+            "the paper's). Connect to the internet once and run any command, or copy "
+            f"vgg19-dcbb9e9d.pth to {report['imagenet weights path']}."
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``nst-teach``; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed in one line
+        return int(exc.code or 0)
+    handlers = {"stylize": _run_stylize, "demo": _run_demo, "doctor": _run_doctor}
+    try:
+        return handlers[args.command](args)
+    except (ValueError, OSError) as exc:
+        print(f"nst-teach: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("nst-teach: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

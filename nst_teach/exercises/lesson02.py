@@ -1,0 +1,113 @@
+r"""Exercises of lesson 02 (content): the content loss, Eq. (1), and its gradient, Eq. (2).
+
+Examples:
+    >>> content_loss.check(lambda F, P: 0.5 * ((F - P) ** 2).sum())
+    Correct: content loss, Eq. (1).
+    True
+    >>> content_grad.check(lambda F, P: F - P)
+    Correct: gradient of the content loss w.r.t. F, Eq. (2).
+    True
+    >>> import torch
+    >>> content_grad_preactivation.check(lambda Z, P: (torch.relu(Z) - P) * (Z > 0))
+    Correct: gradient through the ReLU (the case split of Eq. 2).
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..losses import content_loss as _content_loss
+from ..losses import content_loss_grad as _content_loss_grad
+from .core import Exercise, function_checker
+
+_g = torch.Generator().manual_seed(2)
+#: Test cases: feature matrices (N, M) and activations (1, N, H, W).
+CASES = [
+    (torch.randn(3, 5, generator=_g), torch.randn(3, 5, generator=_g)),
+    (torch.randn(1, 4, 3, 2, generator=_g), torch.randn(1, 4, 3, 2, generator=_g)),
+]
+
+
+def _relu_grad_reference(pre: Tensor, target: Tensor) -> Tensor:
+    return _content_loss_grad(torch.relu(pre), target, relu_mask=True)
+
+
+def _with_notes(check, notes):  # type: ignore[no-untyped-def]
+    """Wrap a checker: replace generic messages by specific ones for known mistakes."""
+
+    def wrapped(student: Any) -> str | None:
+        problem = check(student)
+        if problem is None:
+            return None
+        for pattern, note in notes:
+            if pattern in problem:
+                return f"{problem}: {note}"
+        return problem
+
+    return wrapped
+
+
+content_loss = Exercise(
+    name="content loss, Eq. (1)",
+    checker=_with_notes(
+        function_checker(_content_loss, CASES),
+        [
+            ("2 times", "did you forget the factor 1/2?"),
+            ("1/", "did you take a mean instead of a sum?"),
+            ("shape", "the loss is a single number (a 0-d tensor): sum over all entries"),
+        ],
+    ),
+    hint_text="Square the differences F - P, add them all up, halve.",
+    solution_text="def my_content_loss(F, P):\n    return 0.5 * ((F - P) ** 2).sum()",
+)
+
+content_grad = Exercise(
+    name="gradient of the content loss w.r.t. F, Eq. (2)",
+    checker=_with_notes(
+        function_checker(_content_loss_grad, CASES),
+        [
+            ("sign", "the derivative of (F - P)^2 / 2 with respect to F is +(F - P)"),
+            ("1/2 times", "the 1/2 cancels the 2 from differentiating the square"),
+            ("2 times", "the 1/2 cancels the 2 from differentiating the square"),
+        ],
+    ),
+    hint_text="Differentiate (1/2) (F_ij - P_ij)^2 with respect to F_ij; other entries do not depend on it.",
+    solution_text="def my_content_grad(F, P):\n    return F - P",
+)
+
+
+def _check_relu_grad(student: Any) -> str | None:
+    problem = function_checker(_relu_grad_reference, CASES)(student)
+    if problem is None:
+        return None
+    pre, target = CASES[0]
+    got = student(pre, target)
+    if isinstance(got, Tensor) and got.shape == pre.shape:
+        if torch.allclose(got, torch.relu(pre) - target, atol=1e-6):
+            return "you forgot the case split: where Z < 0 the ReLU passes no gradient back"
+        if torch.allclose(got, (pre - target) * (pre > 0), atol=1e-6):
+            return (
+                "the loss compares F = relu(Z) with P, so the difference is relu(Z) - P, not Z - P"
+            )
+    return problem
+
+
+content_grad_preactivation = Exercise(
+    name="gradient through the ReLU (the case split of Eq. 2)",
+    checker=_check_relu_grad,
+    hint_text=(
+        "Chain rule: dL/dZ = dL/dF * dF/dZ with F = relu(Z); dF/dZ is 1 where Z > 0 and 0 where "
+        "Z < 0."
+    ),
+    solution_text=(
+        "def my_content_grad_preactivation(Z, P):\n"
+        "    F = torch.relu(Z)\n"
+        "    return torch.where(Z > 0, F - P, torch.zeros_like(Z))"
+    ),
+)
+
+__all__ = ["CASES", "content_grad", "content_grad_preactivation", "content_loss"]

@@ -1,0 +1,168 @@
+"""The command line end to end on tiny images, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst_teach.cli import main
+
+TINY = ["--size", "32", "--steps", "6", "--weights", "random", "--quiet"]
+SHALLOW = ["--style-layers", "conv1_1,conv2_1", "--content-layers", "conv2_1"]
+
+
+@pytest.fixture
+def pics(tmp_path):
+    rng = np.random.default_rng(0)
+    content = tmp_path / "content.png"
+    style = tmp_path / "style.jpg"
+    Image.fromarray(rng.integers(0, 255, (30, 40, 3), dtype=np.uint8)).save(content)
+    Image.fromarray(rng.integers(0, 255, (50, 50, 3), dtype=np.uint8)).save(style)
+    return content, style
+
+
+def test_stylize_end_to_end_json(pics, tmp_path, capsys):
+    content, style = pics
+    out = tmp_path / "out.png"
+    code = main(["stylize", str(content), str(style), "-o", str(out), "--json", *TINY, *SHALLOW])
+    assert code == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    report = json.loads(lines[0])
+    assert set(report) == {"evals", "seconds", "seconds_per_eval", "losses", "output", "weights"}
+    assert report["evals"] == 6 and report["output"] == str(out)
+    assert report["weights"] == "random (seed 0)"
+    assert report["seconds_per_eval"] == pytest.approx(report["seconds"] / 6, rel=0.01)
+    assert {"content", "style", "total"} <= set(report["losses"])
+    with Image.open(out) as img:
+        assert img.size == (32, 24)
+
+
+def test_losses_fall_from_noise(pics, tmp_path, capsys):
+    content, _ = pics
+    out = str(tmp_path / "n.png")
+    args = ["stylize", str(content), "stripes", "-o", out, "--init", "noise", "--json"]
+    code = main([*args, *TINY, *SHALLOW, "--steps", "10"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    from nst_teach import stylize
+
+    first = stylize(
+        content,
+        "stripes",
+        size=32,
+        steps=1,
+        init="noise",
+        weights="random",
+        style_layers=["conv1_1", "conv2_1"],
+        content_layers=["conv2_1"],
+        progress=False,
+    )
+    assert report["losses"]["total"] < first.losses["total"]
+
+
+def _error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+def test_existing_output_is_not_overwritten(pics, tmp_path, capsys):
+    content, style = pics
+    out = tmp_path / "keep.png"
+    out.write_bytes(b"precious")
+    args = ["stylize", str(content), str(style), "-o", str(out), *TINY, *SHALLOW]
+    assert main(args) == 2
+    assert "already exists; pass --force" in _error(capsys)
+    assert out.read_bytes() == b"precious"
+    assert main([*args, "--force"]) == 0
+    assert out.read_bytes() != b"precious"
+
+
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (lambda c, s, t: [str(t / "missing.jpg"), str(s)], "missing.jpg' does not exist"),
+        (lambda c, s, t: [str(c), str(t / "empty.png")], "empty.png' is empty"),
+        (lambda c, s, t: [str(t / "words.jpg"), str(s)], "words.jpg' is not an image file"),
+        (lambda c, s, t: [str(t / "cut.png"), str(s)], "cut.png' cannot be read"),
+        (lambda c, s, t: [str(c), str(s), "--size", "8"], "needs at least 16x16"),
+        (lambda c, s, t: [str(c), str(s), "--style-layers", "conv1_1,conv7_1"], "conv7_1"),
+        (lambda c, s, t: [str(c), str(s), "--beta", "-3"], "beta must be a finite number >= 0"),
+        (lambda c, s, t: [str(c), str(s), "--alpha", "nan"], "alpha must be a finite number"),
+        (lambda c, s, t: [str(c), str(s), "--steps", "0"], "steps must be a whole number >= 1"),
+        (lambda c, s, t: [str(c), str(s), "--layer-weights", "1,x"], "expected numbers"),
+    ],
+)
+def test_bad_input_one_line_exit_2(pics, tmp_path, capsys, make_args, message):
+    content, style = pics
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "words.jpg").write_text("not an image")
+    data = content.read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    args = make_args(content, style, tmp_path)
+    extra = [] if "--size" in args else ["--size", "32"]
+    defaults = ["--steps", "2", "--weights", "random", "--quiet"]
+    # the case's own options come last, so they override the defaults
+    code = main(["stylize", "-o", str(tmp_path / "o.png"), *defaults, *extra, *args])
+    assert code == 2
+    err = _error(capsys)
+    assert err.startswith("nst-teach: error: ")
+    assert message in err
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_unknown_layer_message_lists_valid_layers(pics, tmp_path, capsys):
+    content, style = pics
+    args = ["stylize", str(content), str(style), "-o", str(tmp_path / "o.png"), *TINY]
+    assert main([*args, "--content-layers", "conv4_9"]) == 2
+    err = _error(capsys)
+    assert "unknown content layer 'conv4_9'; valid layers are conv1_1, relu1_1" in err
+
+
+def test_output_directory_must_exist(pics, tmp_path, capsys):
+    content, style = pics
+    code = main(["stylize", str(content), str(style), "-o", str(tmp_path / "no/o.png"), *TINY])
+    assert code == 2
+    assert "output directory" in _error(capsys)
+
+
+def test_non_finite_loss_keeps_last_image(pics, tmp_path, capsys):
+    content, style = pics
+    out = tmp_path / "o.png"
+    code = main(["stylize", str(content), str(style), "-o", str(out), "--beta", "1e300", *TINY])
+    assert code == 2
+    err = _error(capsys)
+    assert "the loss became" in err and "kept the last finite image" in err
+    assert out.exists()
+
+
+def test_demo_and_doctor(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--size", "32", "--steps", "3", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "wrote " in out and (tmp_path / "nst_teach_demo.png").exists()
+    assert main(["demo", "--size", "32", "--steps", "2", "--quiet"]) == 0
+    assert (tmp_path / "nst_teach_demo-1.png").exists()  # the first result is kept
+    assert main(["doctor"]) == 0
+    report = capsys.readouterr().out
+    for key in ("python", "torch", "torchvision", "device", "imagenet weights path"):
+        assert key in report
+
+
+def test_usage_errors_are_one_line():
+    proc = subprocess.run(
+        [sys.executable, "-m", "nst_teach.cli", "stylize", "a.png"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "the following arguments are required" in proc.stderr

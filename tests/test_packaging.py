@@ -1,0 +1,73 @@
+"""pyproject.toml and environment.yml declare the same runtime dependencies; the CLI is wired."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+# conda-forge spells a few packages differently from PyPI
+CONDA_NAMES = {"torch": "pytorch"}
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~;\[ ]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def _environment_deps() -> tuple[set[str], set[str]]:
+    """(conda dependencies, pip dependencies) named in environment.yml."""
+    conda, pip, in_pip = set(), set(), False
+    for line in (ROOT / "environment.yml").read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("- pip:"):
+            in_pip = True
+            continue
+        if stripped.startswith("- "):
+            item = stripped[2:].strip()
+            indent = len(line) - len(line.lstrip())
+            if in_pip and indent >= 6:
+                pip.add(_name(item))
+            else:
+                in_pip = False
+                conda.add(_name(item.split("=")[0]))
+    return conda, pip
+
+
+def test_runtime_dependencies_agree():
+    declared = {_name(r) for r in _pyproject()["project"]["dependencies"]}
+    conda, pip = _environment_deps()
+    in_env = {({v: k for k, v in CONDA_NAMES.items()}).get(n, n) for n in conda} | pip
+    in_env -= {"python", "pip"}
+    # the package itself is installed from the checkout with `pip install -e .`
+    in_env -= {"-e ."}
+    assert declared == in_env - {"-e"}, (declared, in_env)
+
+
+def test_environment_installs_the_package_and_python_version():
+    text = (ROOT / "environment.yml").read_text()
+    assert "- -e ." in text or "- -e .[dev]" in text
+    requires = _pyproject()["project"]["requires-python"]
+    assert requires == ">=3.10"
+    assert re.search(r"- python>=3\.1[0-9]", text)
+
+
+def test_console_script_and_make_targets():
+    assert _pyproject()["project"]["scripts"]["nst-teach"] == "nst_teach.cli:main"
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("lab:", "test:", "demo:", "bench:", "slides:", "e2e:"):
+        assert f"\n{target}" in makefile, target
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "make lab" in readme and "make test" in readme
+
+
+def test_torch_is_not_pinned_to_the_local_wheel():
+    deps = _pyproject()["project"]["dependencies"]
+    torch_req = next(r for r in deps if _name(r) == "torch")
+    assert "2.13.0" not in torch_req and "==" not in torch_req

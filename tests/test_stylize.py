@@ -1,0 +1,130 @@
+"""The optimisation: losses fall, pixels stay in range, a seed fixes the result, bad input."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from nst_teach import StyleObjective, VGG19Features, stylize
+from nst_teach.optimize import NonFiniteLossWarning, optimize_pixels
+
+SMALL = {
+    "size": 32,
+    "weights": "random",
+    "style_layers": ["conv1_1", "conv2_1", "conv3_1"],
+    "content_layers": ["conv2_2"],
+    "progress": False,
+}
+
+
+@pytest.fixture(scope="module")
+def images():
+    g = torch.Generator().manual_seed(0)
+    return torch.rand(1, 3, 32, 40, generator=g), torch.rand(1, 3, 48, 48, generator=g)
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam", "gd"])
+def test_loss_decreases_and_pixels_stay_in_range(images, optimizer):
+    content, style = images
+    lr = {"gd": 1e-6}.get(optimizer)
+    result = stylize(content, style, steps=8, init="noise", optimizer=optimizer, lr=lr, **SMALL)
+    assert result.evals == 8
+    assert result.history["total"][-1] < result.history["total"][0]
+    assert result.image.shape == (1, 3, 26, 32)  # long side 32, content's aspect ratio
+    assert float(result.image.min()) >= 0.0 and float(result.image.max()) <= 1.0
+    assert result.seconds > 0 and result.seconds_per_eval == result.seconds / 8
+    assert set(result.losses) == {"content", "style", "tv", "total"}
+    assert result.weights == "random (seed 0)"
+
+
+def test_same_seed_same_image(images):
+    content, style = images
+    a = stylize(content, style, steps=4, init="noise", seed=3, **SMALL)
+    b = stylize(content, style, steps=4, init="noise", seed=3, **SMALL)
+    c = stylize(content, style, steps=4, init="noise", seed=4, **SMALL)
+    assert torch.equal(a.image, b.image)
+    assert not torch.equal(a.image, c.image)
+
+
+def test_history_matches_the_objective(images):
+    content, style = images
+    result = stylize(content, style, steps=3, alpha=2.0, beta=5e5, tv_weight=0.1, **SMALL)
+    for i in range(3):
+        h = {k: v[i] for k, v in result.history.items()}
+        expected = 2.0 * h["content"] + 5e5 * h["style"] + 0.1 * h["tv"]
+        assert h["total"] == pytest.approx(expected, rel=1e-5)
+    assert result.history["content"][0] == 0.0  # started from the content image
+
+
+def test_objective_style_term_is_paper_formula(images):
+    content, _ = images
+    vgg = VGG19Features(["conv1_1"], weights="random")
+    obj = StyleObjective(
+        vgg, content, content, content_layers=["conv1_1"], style_layers=["conv1_1"], beta=1.0
+    )
+    # the style image equals the content image: both losses vanish at the content image
+    losses = obj(content)
+    assert losses["content"].item() == 0.0
+    assert losses["style"].item() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_callback_sees_progress_and_can_stop(images):
+    content, style = images
+    seen = []
+
+    def callback(evals, image, losses):
+        seen.append((evals, tuple(image.shape), losses["total"]))
+        return evals >= 3
+
+    result = stylize(content, style, steps=10, callback=callback, **SMALL)
+    assert [s[0] for s in seen] == [1, 2, 3]
+    assert result.evals == 3 and "callback stopped" in result.stopped_early
+
+
+def test_non_finite_loss_stops_and_keeps_last_finite_image():
+    start = torch.full((1, 3, 4, 4), 0.5)
+    calls = []
+
+    def loss_fn(x):
+        calls.append(1)
+        value = (x**2).sum() if len(calls) < 4 else (x**2).sum() * math.inf
+        return {"total": value}
+
+    with pytest.warns(NonFiniteLossWarning, match="the loss became inf at evaluation 4"):
+        run = optimize_pixels(loss_fn, start, steps=10, optimizer="adam", progress=False)
+    assert run.evals == 3
+    assert torch.isfinite(run.image).all()
+    assert "became inf" in run.stopped_early
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"steps": 0}, "steps must be a whole number >= 1, got 0"),
+        ({"steps": 2.5}, "steps must be a whole number"),
+        ({"alpha": -1.0}, "alpha must be a finite number >= 0"),
+        ({"beta": float("nan")}, "beta must be a finite number >= 0"),
+        ({"tv_weight": float("inf")}, "tv_weight must be a finite number >= 0"),
+        ({"style_layers": ["conv1_1", "conv9_9"]}, "unknown style layer 'conv9_9'; valid layers"),
+        ({"content_layers": ["relu4_5"]}, "unknown content layer 'relu4_5'"),
+        ({"init": "zeros"}, "init must be one of content, noise, style"),
+        ({"optimizer": "sgd"}, "optimizer must be one of lbfgs, adam, gd"),
+        ({"layer_weights": [1.0]}, "1 layer weights given for 3 style layers"),
+        ({"layer_weights": [1.0, -2.0, 1.0]}, "layer weight of conv2_1 must be a finite"),
+        ({"size": 8, "style_layers": ["conv4_1"]}, "layer conv4_1 needs at least 8x8"),
+    ],
+)
+def test_bad_arguments_raise_value_error(images, kwargs, message):
+    content, style = images
+    args = {**SMALL, "steps": 2, **kwargs}
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        stylize(content, style, **args)
+
+
+def test_sample_names_and_files_are_accepted(tmp_path):
+    result = stylize("hopper", "stripes", steps=2, **SMALL)
+    assert max(result.image.shape[-2:]) == 32
+    with pytest.raises(FileNotFoundError):
+        stylize(tmp_path / "missing.jpg", "stripes", steps=2, **SMALL)
