@@ -203,7 +203,7 @@ def run_style_transfer(
         content_score = sum(cl.loss for cl in content_losses) * content_weight
         loss = style_score + content_score
         loss.backward()
-        run.losses.append(float(loss))
+        run.losses.append(float(loss.detach()))
         run.times.append(time.perf_counter() - start)
         return loss
 

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from .losses import content_loss, gram_matrix, style_layer_loss, total_variation_loss
+from .perf import fused_content_loss, fused_style_layer_loss
 from .vgg import VGG19Features
 
 
@@ -85,8 +86,14 @@ class StyleObjective:
 
     The content features :math:`P^l` and the style Gram matrices :math:`A^l` are computed
     once, here (``style_grams`` may give :math:`A^l` directly, for instance a blend of two
-    styles' Gram matrices, in which case ``style`` may be ``None``); each call runs one forward pass of the generated image :math:`(1, 3, H, W)`
-    and returns ``{"content", "style", "tv", "total"}`` as scalar tensors.
+    styles' Gram matrices, in which case ``style`` may be ``None``); each call runs one
+    forward pass of the generated image :math:`(1, 3, H, W)` and returns
+    ``{"content", "style", "tv", "total"}`` as scalar tensors.
+
+    With ``fused=True`` (the default) the losses are those of :mod:`nst_teach.perf`: the
+    same values, with the backward passes of Eqs. (2) and (6) written out (one matrix
+    product per style layer instead of autograd's two). ``fused=False`` uses
+    :mod:`nst_teach.losses` as written, for a reference to compare with.
     """
 
     def __init__(
@@ -102,6 +109,7 @@ class StyleObjective:
         beta: float = 1e3,
         tv_weight: float = 0.0,
         style_grams: Mapping[str, Tensor] | None = None,
+        fused: bool = True,
     ) -> None:
         self.extractor = extractor
         self.content_layers = tuple(content_layers)
@@ -113,6 +121,7 @@ class StyleObjective:
         self.alpha = check_weight("alpha", alpha)
         self.beta = check_weight("beta", beta)
         self.tv_weight = check_weight("tv_weight", tv_weight)
+        self.fused = bool(fused)
         with torch.no_grad():
             content_feats = extractor(content)
             self.content_targets = {n: content_feats[n].detach() for n in self.content_layers}
@@ -125,12 +134,14 @@ class StyleObjective:
     def __call__(self, image: Tensor) -> dict[str, Tensor]:
         feats = self.extractor(image)
         zero = image.new_zeros(())
+        c_loss = fused_content_loss if self.fused else content_loss
+        s_loss = fused_style_layer_loss if self.fused else style_layer_loss
         content = sum(
-            (content_loss(feats[n], self.content_targets[n]) for n in self.content_layers), zero
+            (c_loss(feats[n], self.content_targets[n]) for n in self.content_layers), zero
         )
         style = sum(
             (
-                self.layer_weights[n] * style_layer_loss(feats[n], self.style_grams[n])
+                self.layer_weights[n] * s_loss(feats[n], self.style_grams[n])
                 for n in self.style_layers
             ),
             zero,

@@ -25,6 +25,7 @@ from torch import Tensor
 from .device import pick_device
 from .images import resize_cover, resize_long_side
 from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS, validate_layers
+from .multiscale import scale_sizes, split_steps, upsample
 from .objective import StyleObjective, check_weight
 from .optimize import Callback, check_steps, optimize_pixels
 from .samples import image_or_sample
@@ -71,10 +72,11 @@ class StyleResult:
 
 @functools.lru_cache(maxsize=4)
 def get_extractor(
-    layers: tuple[str, ...], weights: str, pooling: str, device: str
+    layers: tuple[str, ...], weights: str, pooling: str, device: str, channels_last: bool = False
 ) -> VGG19Features:
     """A cached :class:`VGG19Features`, so that repeated runs do not reload the weights."""
-    return VGG19Features(layers, weights=weights, pooling=pooling).to(device)
+    extractor = VGG19Features(layers, weights=weights, pooling=pooling, channels_last=channels_last)
+    return extractor.to(device)
 
 
 def _as_image(spec: ImageLike, what: str) -> Tensor:
@@ -105,7 +107,7 @@ def stylize(
     style: ImageLike,
     *,
     size: int | None = 256,
-    steps: int = 300,
+    steps: int | Sequence[int] = 300,
     alpha: float = DEFAULT_ALPHA,
     beta: float = DEFAULT_BETA,
     style_layers: Sequence[str] = PAPER_STYLE_LAYERS,
@@ -121,6 +123,7 @@ def stylize(
     pooling: str = "max",
     callback: Callback | None = None,
     progress: bool = True,
+    scales: Sequence[float] | None = None,
 ) -> StyleResult:
     r"""Minimise :math:`\alpha \mathcal{L}_\text{content} + \beta \mathcal{L}_\text{style}`
     (Eq. 7 of Gatys et al.) over the pixels of a new image.
@@ -132,7 +135,8 @@ def stylize(
             size so that the Gram matrices :math:`G^l` and :math:`A^l` sum over equally many
             positions :math:`M_l`.
         size: the longer side of the result in pixels (``None`` keeps the content's size).
-        steps: how many times the objective is evaluated (one forward and backward pass each).
+        steps: how many times the objective is evaluated (one forward and backward pass each);
+            with ``scales``, the total over all scales, or one count per scale.
         alpha, beta: the content and style weights of Eq. (7).
         style_layers, content_layers: layer names; the paper's by default.
         layer_weights: :math:`w_l` per style layer (default :math:`1/L`).
@@ -146,13 +150,22 @@ def stylize(
         callback: called after each step as ``callback(evals, image, losses)``; it may show
             the image as it forms. If it returns ``True`` the optimisation stops.
         progress: show a progress bar (live in a notebook).
+        scales: coarse-to-fine (off by default, as in the paper): for instance ``(0.5, 1.0)``
+            first optimises a half-size image, then starts the full-size optimisation from it,
+            upsampled. Each scale minimises the same objective on the content and style
+            images resized to it; a half-size evaluation costs about a quarter of a full one.
+            An int ``steps`` is split in proportion to the scales (``(0.5, 1.0)`` with 300:
+            100 then 200, see :func:`nst_teach.multiscale.split_steps`). The history holds
+            every scale's evaluations in turn; ``settings["scale_evals"]`` says how many
+            each. ``init`` applies to the coarsest scale.
 
     Returns:
         a :class:`StyleResult`. Pixels stay in :math:`[0, 1]` (they are clipped after each step).
         If the loss turns NaN or infinite the run stops, warns, and keeps the last image
         whose loss was finite.
     """
-    steps = check_steps(steps)
+    if scales is None:
+        steps = check_steps(steps)
     alpha, beta = check_weight("alpha", alpha), check_weight("beta", beta)
     tv_weight = check_weight("tv_weight", tv_weight)
     style_layers = validate_layers(style_layers, "style layer")
@@ -166,52 +179,101 @@ def stylize(
         content_img = resize_long_side(content_img, size)
     height, width = content_img.shape[-2:]
     style_img = resize_cover(_as_image(style, "style"), height, width)
+    if scales is None:
+        plan = [((height, width), steps)]
+    else:
+        plan = list(zip(scale_sizes(height, width, scales), split_steps(steps, scales)))
+        steps = sum(n for _, n in plan)
 
     layers = tuple(dict.fromkeys(style_layers + content_layers))
-    extractor = get_extractor(layers, str(weights), pooling, str(dev))
-    extractor.check_size(height, width, what=f"the content image ({width}x{height} after resizing)")
-    objective = StyleObjective(
-        extractor,
-        content_img.to(dev),
-        style_img.to(dev),
-        content_layers=content_layers,
-        style_layers=style_layers,
-        layer_weights=layer_weights,
-        alpha=alpha,
-        beta=beta,
-        tv_weight=tv_weight,
+    # Channels-last activations suit oneDNN's CPU convolutions (see VGG19Features).
+    extractor = get_extractor(layers, str(weights), pooling, str(dev), dev.type == "cpu")
+    for h, w in (hw for hw, _ in plan):
+        what = "the content image" if (h, w) == (height, width) else "the coarsest scale"
+        extractor.check_size(h, w, what=f"{what} ({w}x{h} after resizing)")
+
+    history: dict[str, list[float]] = {}
+    scale_evals: list[int] = []
+    seconds = 0.0
+    stopped: str | None = None
+    image: Tensor | None = None
+    objective: StyleObjective | None = None
+    for (h, w), n_steps in plan:
+        if (h, w) == (height, width):
+            content_s, style_s = content_img, style_img
+        else:
+            content_s, style_s = resize_cover(content_img, h, w), resize_cover(style_img, h, w)
+        objective = StyleObjective(
+            extractor,
+            content_s.to(dev),
+            style_s.to(dev),
+            content_layers=content_layers,
+            style_layers=style_layers,
+            layer_weights=layer_weights,
+            alpha=alpha,
+            beta=beta,
+            tv_weight=tv_weight,
+        )
+        if image is None:
+            start = initial_image(init, content_s, style_s, seed)
+        else:
+            start = upsample(image, h, w)
+        offset = sum(scale_evals)
+        scale_callback = callback
+        if callback is not None and offset:
+            scale_callback = functools.partial(_shifted_callback, callback, offset)
+        run = optimize_pixels(
+            objective,
+            start.to(dev),
+            steps=n_steps,
+            optimizer=optimizer,
+            lr=lr,
+            callback=scale_callback,
+            progress=progress,
+        )
+        image = run.image
+        seconds += run.seconds
+        scale_evals.append(run.evals)
+        for name, values in run.history.items():
+            history.setdefault(name, []).extend(values)
+        if run.stopped_early is not None:
+            stopped = run.stopped_early
+            break
+    assert image is not None and objective is not None
+    if tuple(image.shape[-2:]) != (height, width):  # stopped early at a coarse scale
+        image = upsample(image, height, width)
+    settings: dict[str, object] = {
+        "size": (height, width),
+        "steps": steps,
+        "alpha": alpha,
+        "beta": beta,
+        "style_layers": style_layers,
+        "content_layers": content_layers,
+        "layer_weights": objective.layer_weights,
+        "init": init,
+        "optimizer": optimizer,
+        "tv_weight": tv_weight,
+        "seed": seed,
+        "device": str(dev),
+        "pooling": pooling,
+    }
+    if scales is not None:
+        settings["scales"] = tuple(float(x) for x in scales)
+        settings["scale_sizes"] = [hw for hw, _ in plan]
+        settings["scale_evals"] = scale_evals
+    return StyleResult(
+        image=image,
+        history=history,
+        evals=sum(scale_evals),
+        seconds=seconds,
+        weights=extractor.weights_source,
+        stopped_early=stopped,
+        settings=settings,
     )
 
-    image = initial_image(init, content_img, style_img, seed).to(dev)
-    run = optimize_pixels(
-        objective,
-        image,
-        steps=steps,
-        optimizer=optimizer,
-        lr=lr,
-        callback=callback,
-        progress=progress,
-    )
-    return StyleResult(
-        image=run.image,
-        history=run.history,
-        evals=run.evals,
-        seconds=run.seconds,
-        weights=extractor.weights_source,
-        stopped_early=run.stopped_early,
-        settings={
-            "size": (height, width),
-            "steps": steps,
-            "alpha": alpha,
-            "beta": beta,
-            "style_layers": style_layers,
-            "content_layers": content_layers,
-            "layer_weights": objective.layer_weights,
-            "init": init,
-            "optimizer": optimizer,
-            "tv_weight": tv_weight,
-            "seed": seed,
-            "device": str(dev),
-            "pooling": pooling,
-        },
-    )
+
+def _shifted_callback(
+    callback: Callback, offset: int, evals: int, image: Tensor, losses: dict[str, float]
+) -> object:
+    """Call ``callback`` with evaluations counted from the start of the first scale."""
+    return callback(offset + evals, image, losses)

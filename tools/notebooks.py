@@ -318,10 +318,10 @@ def vendor_urls(vendor: Path | None, out_dir: Path) -> dict[str, str] | None:
     urls["mathjax"] += "?config=TeX-AMS_CHTML-full,Safe"
     # the reveal template imports mermaid as an ES module; no lesson draws mermaid diagrams,
     # so a local stub keeps the deck from reaching for a CDN.
-    stub = vendor / "mermaid-stub.mjs"
+    stub = vendor / "mermaid-stub.js"
     if not stub.exists():
         stub.write_text("export default { initialize() {}, run() {} };\n", encoding="utf-8")
-    urls["mermaid"] = f"{rel}/mermaid-stub.mjs"
+    urls["mermaid"] = f"./{rel}/mermaid-stub.js"  # a module path needs ./
     return urls
 
 
