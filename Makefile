@@ -4,6 +4,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.nst-teach-installed
 LAB_ARGS ?=
+# The lesson `make lab` opens first.
+LAB_START ?= 00_start_here.ipynb
+LESSONS = $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+# Slides: with npm, reveal.js, require.js, jQuery and MathJax 2 go to $(SLIDES_DIR)/vendor and the
+# decks work offline; without npm the decks load them from public CDNs.
+SLIDES_DIR ?= slides
+SLIDES_VENDOR = $(SLIDES_DIR)/vendor/node_modules
+SLIDES_NPM := reveal.js@4.6.0 requirejs@2.3.7 jquery@3.7.1 mathjax@2.7.9
+SLIDES_ARGS ?=
+# Browser test: Debian's chromium and chromium-driver, installed by `make e2e` when missing.
+CHROMIUM ?= /usr/bin/chromium
+CHROMEDRIVER ?= /usr/bin/chromedriver
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo)
+E2E_ARGS ?=
 # nbval: a generous per-cell limit; the fast setting keeps every cell far below it.
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
@@ -50,7 +64,26 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_stylize.py
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.default_url=/lab/tree/$(LAB_START) $(LAB_ARGS)
+
+student: $(STAMP)
+	$(BIN)/python tools/notebooks.py student notebooks notebooks/student
+
+slides: $(STAMP)
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "npm not found: the slides load reveal.js and MathJax from CDNs"; \
+	elif ! test -f $(SLIDES_VENDOR)/reveal.js/dist/reveal.js -a -f $(SLIDES_VENDOR)/mathjax/MathJax.js \
+		-a -f $(SLIDES_VENDOR)/requirejs/require.js -a -f $(SLIDES_VENDOR)/jquery/dist/jquery.min.js; then \
+		npm install --prefix $(SLIDES_DIR)/vendor --no-save --no-audit --no-fund --loglevel=error \
+			$(SLIDES_NPM) || echo "npm install failed: the slides load reveal.js and MathJax from CDNs"; \
+	fi
+	$(BIN)/python tools/notebooks.py slides $(LESSONS) --out $(SLIDES_DIR) --vendor $(SLIDES_DIR)/vendor $(SLIDES_ARGS)
+
+e2e: slides
+	@test -x $(CHROMIUM) -a -x $(CHROMEDRIVER) || { echo "installing chromium and chromium-driver"; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+	NST_TEACH_E2E=1 NST_TEACH_OFFLINE=1 NST_TEACH_CHROMIUM=$(CHROMIUM) NST_TEACH_CHROMEDRIVER=$(CHROMEDRIVER) \
+		$(BIN)/python -m pytest -q -s -o addopts="" -p no:cacheprovider tests/e2e $(E2E_ARGS)
 
 clean:
 	rm -rf slides notebooks/student .pytest_cache .ruff_cache

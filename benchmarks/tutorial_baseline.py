@@ -19,8 +19,7 @@ names.
 
 Examples:
     >>> import torch
-    >>> from torchvision.models import vgg19
-    >>> cnn = vgg19().features[:7]
+    >>> cnn = vgg19_features()[:7]  # the same modules as torchvision's vgg19().features
     >>> content, style = torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 32)
     >>> model, style_losses, content_losses = build_model(
     ...     cnn, style, content, style_layers=["conv1_1", "conv2_1"], content_layers=["conv1_2"])
@@ -92,6 +91,30 @@ class Normalization(nn.Module):
 
     def forward(self, img: Tensor) -> Tensor:
         return (img - self.mean) / self.std
+
+
+#: VGG-19's convolutional part, as torchvision's ``cfgs["E"]``: channels, or "M" for max-pooling.
+VGG19_CFG: tuple[int | str, ...] = (
+    *(64, 64, "M", 128, 128, "M"),
+    *(256, 256, 256, 256, "M"),
+    *(512, 512, 512, 512, "M"),
+    *(512, 512, 512, 512, "M"),
+)
+
+
+def vgg19_features() -> nn.Sequential:
+    """The same ``nn.Sequential`` as ``torchvision.models.vgg19().features`` (same module
+    indices and state-dict keys), built without torchvision's classifier (whose 120 M
+    parameters the tutorial loads and never uses) and left for the caller to fill."""
+    layers: list[nn.Module] = []
+    in_channels = 3
+    for v in VGG19_CFG:
+        if v == "M":
+            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+        else:
+            layers += [nn.Conv2d(in_channels, int(v), kernel_size=3, padding=1), nn.ReLU(True)]
+            in_channels = int(v)
+    return nn.Sequential(*layers)
 
 
 def paper_name(block: int, conv: int) -> str:

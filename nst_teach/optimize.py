@@ -85,6 +85,24 @@ def make_optimizer(name: str, params: list[Tensor], lr: float | None) -> torch.o
     return torch.optim.SGD(params, lr=rate)
 
 
+def record_projected_step(opt: torch.optim.LBFGS, x: Tensor, x_before: Tensor) -> None:
+    r"""Tell L-BFGS the step it actually took after the pixels were clipped to [0, 1].
+
+    L-BFGS learns the curvature from pairs :math:`s_k = x_{k+1} - x_k`,
+    :math:`y_k = \nabla f(x_{k+1}) - \nabla f(x_k)`, and takes :math:`s_k` to be the step it
+    proposed. Clipping moves :math:`x_{k+1}`, so the pair would describe a step that was never
+    taken, and the inverse-Hessian estimate can go badly wrong (the loss then jumps up by
+    orders of magnitude, as in the PyTorch tutorial's loop). Storing the clipped step keeps
+    every pair a true secant pair of the objective; pairs without positive curvature are
+    skipped by L-BFGS itself.
+    """
+    state = opt.state.get(x)
+    if not state or state.get("d") is None or not state.get("t"):
+        return
+    with torch.no_grad():
+        state["d"] = (x.detach() - x_before).flatten().div_(state["t"])
+
+
 class _NonFinite(Exception):
     pass
 
@@ -151,6 +169,8 @@ def optimize_pixels(
             if clamp:
                 with torch.no_grad():
                     x.clamp_(0.0, 1.0)
+                if isinstance(opt, torch.optim.LBFGS):
+                    record_projected_step(opt, x, last_good)
             if bar is not None:
                 bar.update(evals - bar.n)
                 bar.set_postfix(loss=f"{history['total'][-1]:.4g}", refresh=False)

@@ -93,7 +93,9 @@ class VGG19Features(nn.Module):
         self.layers = validate_layers(layers)
         self.min_side = min_image_side(self.layers)
         depth = deepest_index(self.layers) + 1
-        self.features = build_vgg19_features(depth, pooling)
+        with torch.device("meta"):  # every weight is filled by _load below: skip nn's init
+            features = build_vgg19_features(depth, pooling)
+        self.features = features.to_empty(device="cpu")
         self.pooling = pooling
         self._capture = {LAYER_INDEX[name]: name for name in self.layers}
         # A ReLU may overwrite its input in place unless that input (a conv output) was

@@ -110,6 +110,11 @@ def strip_solutions(source: str, stub: str = CODE_STUB) -> str:
     return "".join(out)
 
 
+def marker_lines(source: str) -> list[str]:
+    """The lines of ``source`` that are solution markers (text merely naming them is fine)."""
+    return [line for line in source.splitlines() if line.strip() in (BEGIN, END)]
+
+
 def has_tag(cell: NotebookNode, tag: str) -> bool:
     """Whether ``cell`` carries the tag ``tag`` in ``metadata.tags``."""
     return tag in (cell.get("metadata", {}).get("tags") or [])
@@ -147,9 +152,9 @@ def make_student_copies(src_dir: Path, out_dir: Path) -> list[Path]:
             student = student_copy(nb)
         except NotebookToolError as err:
             raise NotebookToolError(f"{path}: {err}") from None
-        leftover = [i for i, c in enumerate(student.cells) if "SOLUTION" in c.source]
+        leftover = [i for i, c in enumerate(student.cells) if marker_lines(c.source)]
         if leftover:
-            raise NotebookToolError(f"{path}: 'SOLUTION' still in cells {leftover} after stripping")
+            raise NotebookToolError(f"{path}: solution markers left in cells {leftover}")
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / path.name
         nbformat.write(student, target)
@@ -412,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "record":
             p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     p = sub.add_parser("slides", help="reveal.js decks")
-    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--out", type=Path, default=Path("slides"))
     p.add_argument("--vendor", type=Path, default=None, help="npm prefix with reveal.js & co")
     p.add_argument("--execute", action="store_true", help="run each lesson first (slow)")
@@ -442,6 +447,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"recorded {name}")
             return 0
         if args.command == "slides":
+            if not args.files:
+                print("no lessons to turn into slides")
+                return 0
             written, offline = build_slides(args.files, args.out, args.vendor, args.execute)
             where = (
                 "local reveal.js/MathJax (offline)" if offline else "reveal.js/MathJax from CDNs"

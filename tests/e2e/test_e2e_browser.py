@@ -11,8 +11,10 @@ builds the slides first. What it does:
 2. opens ``00_start_here`` and the explorer ``06_*`` in Chromium, runs every cell through the
    menu (Run > Run All Cells), waits until every cell ran, and fails on any error output;
 3. drags a slider of the explorer and checks that the widget output changes;
-4. opens the first slide deck from ``make slides`` and checks that reveal.js started;
-5. saves screenshots to ``.e2e/screenshots`` (printed at the end) and stops JupyterLab.
+4. opens every other lesson and screenshots its first screen (``NST_TEACH_E2E_RUN_ALL=1``: runs
+   them all too);
+5. opens the first slide deck from ``make slides`` and checks that reveal.js and MathJax ran;
+6. saves screenshots to ``.e2e/screenshots`` (printed at the end) and stops JupyterLab.
 
 Chromium may not reach the internet (``--host-resolver-rules``): whatever a page needs must come
 from JupyterLab or the slides folder, as on an offline laptop.
@@ -62,6 +64,13 @@ TIMEOUT = float(os.environ.get("NST_TEACH_E2E_TIMEOUT", "300"))
 CHROMIUM = os.environ.get("NST_TEACH_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("NST_TEACH_CHROMEDRIVER", "/usr/bin/chromedriver")
 START = "00_start_here.ipynb"
+#: ``NST_TEACH_E2E_RUN_ALL=1``: run every lesson, not only 00 and the explorer (slower).
+RUN_ALL = os.environ.get("NST_TEACH_E2E_RUN_ALL", "") == "1"
+OTHER_LESSONS = sorted(
+    p.name
+    for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
+    if p.name != START and not p.name.startswith("06_")
+)
 ERROR_MIME = "application/vnd.jupyter.error"
 WINDOW = (1366, 900)
 
@@ -168,6 +177,7 @@ class Jupyter:
             "--ServerApp.port_retries=0",
             f"--ServerApp.root_dir={self.root}",
             f"--IdentityProvider.token={self.token}",
+            "--expose-app-in-browser",  # window.jupyterapp: read outputs from the model
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")  # containers and CI often run as root
@@ -193,9 +203,31 @@ class Jupyter:
         except OSError:
             return False
 
+    def api(self, path: str) -> Any:
+        with urllib.request.urlopen(f"{self.base}/api/{path}?token={self.token}", timeout=10) as r:
+            return json.load(r)
+
+    def kernel_ready(self, notebook: str) -> bool:
+        """The notebook's kernel runs, is idle, and the browser holds a connection to it."""
+        for session in self.api("sessions"):
+            if Path(session.get("path", "")).name == notebook:
+                kernel = session.get("kernel") or {}
+                return kernel.get("execution_state") == "idle" and kernel.get("connections", 0) > 0
+        return False
+
+    def close_session(self, notebook: str) -> None:
+        """Shut the notebook's kernel down (frees memory between lessons)."""
+        for session in self.api("sessions"):
+            if Path(session.get("path", "")).name == notebook:
+                req = urllib.request.Request(
+                    f"{self.base}/api/sessions/{session['id']}?token={self.token}", method="DELETE"
+                )
+                urllib.request.urlopen(req, timeout=30).close()
+
     def url(self, notebook: str) -> str:
-        path = "lab/tree" if self.ui == "lab" else "notebooks"
-        return f"{self.base}/{path}/{notebook}?token={self.token}"
+        if self.ui == "lab":  # a fresh workspace: only this notebook open
+            return f"{self.base}/lab/tree/{notebook}?reset&token={self.token}"
+        return f"{self.base}/notebooks/{notebook}?token={self.token}"
 
     def log_tail(self, n: int = 40) -> str:
         try:
@@ -292,9 +324,15 @@ def browser() -> Iterator[Any]:
 
 # ---------------------------------------------------------------------------- page helpers
 
+#: The notebook panel on screen (other tabs stay in the DOM, hidden).
+JS_PANEL = """
+const panel = [...document.querySelectorAll('.jp-NotebookPanel')]
+  .find(p => !p.classList.contains('lm-mod-hidden') && p.offsetParent !== null) || document;
+"""
 JS_STATE = (
-    """
-const cells = [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
+    JS_PANEL
+    + r"""
+const cells = [...panel.querySelectorAll('.jp-Notebook .jp-Cell')];
 const code = cells.filter(c => c.classList.contains('jp-CodeCell'));
 const prompts = code.map(c => {
   const p = c.querySelector('.jp-InputArea-prompt');
@@ -304,13 +342,32 @@ const empty = code.map(c => {
   const e = c.querySelector('.cm-content');
   return !e || e.textContent.trim() === '';
 });
-const errors = [...document.querySelectorAll('.jp-Notebook [data-mime-type="%s"]')]
-  .map(e => e.textContent.slice(0, 2000));
-const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
+// error outputs, from the notebook model when the app is exposed (exact), else from the page:
+// JupyterLab renders a traceback like stderr, so look for its header line
+const TRACEBACK = /^-{20,}\s*\n\s*\w*(Error|Exception|Interrupt|Exit)\b/m;
+let errors = [];
+const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+if (widget && widget.content && widget.content.model) {
+  const list = widget.content.model.cells;
+  for (let i = 0; i < list.length; i++) {
+    const cell = list.get(i);
+    if (cell.type !== 'code') continue;
+    for (let j = 0; j < cell.outputs.length; j++) {
+      const out = cell.outputs.get(j).toJSON();
+      if (out.output_type === 'error')
+        errors.push(`cell ${i}: ${out.ename}: ${out.evalue}`);
+    }
+  }
+}
+errors = errors.concat(
+  [...panel.querySelectorAll('.jp-Notebook .jp-OutputArea-output')]
+    .filter(e => e.getAttribute('data-mime-type') === 'ERROR_MIME' ||
+                 TRACEBACK.test(e.textContent))
+    .map(e => e.textContent.slice(0, 2000)));
+const indicator = panel.querySelector('.jp-Notebook-ExecutionIndicator');
 return {cells: cells.length, prompts, empty, errors,
         status: indicator ? indicator.getAttribute('data-status') : null};
-"""
-    % ERROR_MIME
+""".replace("ERROR_MIME", ERROR_MIME)
 )
 
 
@@ -319,30 +376,27 @@ def notebook_state(driver: Any) -> dict:
 
 
 def open_notebook(driver: Any, jupyter: Jupyter, name: str) -> dict:
+    """Open a notebook and wait until its kernel is connected to the page and idle."""
     log(f"opening {name}")
     driver.get(jupyter.url(name))
     state = wait_for(
-        lambda: (s := notebook_state(driver))["cells"] > 0 and s["status"] in (None, "idle") and s,
+        lambda: (s := notebook_state(driver))["cells"] > 0 and s,
         120,
-        f"{name} to open with an idle kernel",
+        f"{name} to show its cells",
     )
-    # the kernel: a status indicator that reads idle after the kernel started
-    wait_for(lambda: kernel_idle(driver), 120, f"the kernel of {name} to start")
-    driver.execute_script(
-        "const n = document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook');"
-        "if (n) n.scrollTop = 0;"
-    )
+    # the page's status indicator reads "idle" before any kernel exists: ask the server
+    wait_for(lambda: jupyter.kernel_ready(name), 120, f"the kernel of {name} to connect")
+    scroll_top(driver)
     time.sleep(1.0)  # let MathJax typeset the first screen
     return state
 
 
 def kernel_idle(driver: Any) -> bool:
+    """The page's own kernel indicator (JupyterLab's toolbar), when there is one."""
     return bool(
         driver.execute_script(
-            "const i = document.querySelector('.jp-Notebook-ExecutionIndicator');"
-            "if (i) return i.getAttribute('data-status') === 'idle';"
-            "const s = document.querySelector('.jp-NotebookKernelStatus, .jp-KernelStatus');"
-            "return s ? /idle/i.test(s.getAttribute('data-status') || s.title || s.textContent) : true;"
+            JS_PANEL + "const i = panel.querySelector('.jp-Notebook-ExecutionIndicator');"
+            "return i ? i.getAttribute('data-status') === 'idle' : true;"
         )
     )
 
@@ -373,20 +427,31 @@ def click_menu(driver: Any, menu: str, label: str) -> None:
     item[0].click()
 
 
-def run_all(driver: Any, name: str) -> dict:
+def run_all(driver: Any, jupyter: Jupyter, name: str) -> dict:
     """Run > Run All Cells, then wait until every non-empty code cell shows its count."""
     t0 = time.monotonic()
     click_menu(driver, "Run", "Run All Cells")
 
+    def started() -> bool:
+        prompts = notebook_state(driver)["prompts"]
+        return any(p == "[*]:" or re.fullmatch(r"\[\d+\]:", p) for p in prompts)
+
+    wait_for(started, 60, f"{name}'s cells to start running")
+
     def finished() -> dict | None:
         s = notebook_state(driver)
         if s["errors"]:
-            return s  # an error stops "run all"; report it below
+            return s  # an error stops "run all"; the caller reports it
         todo = [p for p, e in zip(s["prompts"], s["empty"]) if not e]
-        done = all(re.fullmatch(r"\[\d+\]:", p) for p in todo)
-        return s if done and s["status"] in (None, "idle") and kernel_idle(driver) else None
+        if not all(re.fullmatch(r"\[\d+\]:", p) for p in todo):
+            return None
+        return s if kernel_idle(driver) and jupyter.kernel_ready(name) else None
 
-    state = wait_for(finished, TIMEOUT, f"all cells of {name} to run", interval=1.0)
+    try:
+        state = wait_for(finished, TIMEOUT, f"all cells of {name} to run", interval=1.0)
+    except BaseException:
+        log(f"{name}: prompts when giving up: {notebook_state(driver)['prompts']}")
+        raise
     log(f"{name}: ran {len(state['prompts'])} code cells in {time.monotonic() - t0:.0f}s")
     return state
 
@@ -397,18 +462,102 @@ def assert_no_errors(state: dict, name: str) -> None:
 
 def scroll_top(driver: Any) -> None:
     driver.execute_script(
-        "for (const el of document.querySelectorAll('.jp-WindowedPanel-outer, .jp-Notebook'))"
+        JS_PANEL
+        + "for (const el of panel.querySelectorAll('.jp-WindowedPanel-outer, .jp-Notebook'))"
         "  el.scrollTop = 0;"
     )
     time.sleep(0.5)
 
 
-def widget_outputs(driver: Any) -> str:
-    """Everything the notebook's ipywidgets Output areas show (HTML, images included)."""
-    return driver.execute_script(
-        "return [...document.querySelectorAll('.jp-Notebook .widget-output')]"
-        ".map(e => e.innerHTML).join('\\n<!-- next -->\\n');"
+def scroll_to_first_figure(driver: Any) -> bool:
+    """Scroll the first image output of the notebook on screen; False when there is none."""
+    found = driver.execute_script(
+        JS_PANEL + "const img = panel.querySelector('.jp-OutputArea-output img');"
+        "if (img) img.scrollIntoView({block: 'center'}); return !!img;"
     )
+    time.sleep(0.5)
+    return bool(found)
+
+
+def widget_view(driver: Any) -> str:
+    """What the notebook's widgets show, sliders and buttons left out: Output areas (HTML,
+    images), HTML and Label widgets and Image widgets (a new picture gets a new blob URL)."""
+    return driver.execute_script(
+        JS_PANEL
+        + """
+        const sel = '.widget-output, .widget-html-content, .widget-label, img.widget-image'
+                  + ', .widget-image img';
+        return [...panel.querySelectorAll(sel)]
+          .map(e => e.tagName === 'IMG' ? 'img ' + e.src : e.innerHTML)
+          .join('\\n<!-- next -->\\n');
+        """
+    )
+
+
+def wait_for_new_view(driver: Any, jupyter: Jupyter, name: str, before: str, timeout: float) -> str:
+    """Wait until the widgets show something else than ``before``, the kernel is idle again and
+    the view has stopped changing; return the new view."""
+    wait_for(
+        lambda: widget_view(driver) != before and jupyter.kernel_ready(name),
+        timeout,
+        "the widgets to show something new",
+    )
+    last = widget_view(driver)
+    for _ in range(30):  # settle: the same view twice in a row, kernel idle
+        time.sleep(1.0)
+        now = widget_view(driver)
+        if now == last and jupyter.kernel_ready(name):
+            break
+        last = now
+    return last
+
+
+#: Sliders to try first in the explorer, by their description (then all the others in order).
+PREFERRED_SLIDERS = [
+    s.strip()
+    for s in os.environ.get("NST_TEACH_E2E_SLIDERS", "channel,layer").split(",")
+    if s.strip()
+]
+
+
+def sliders(driver: Any) -> list[tuple[str, Any]]:
+    """``(description, handle)`` of every ipywidgets slider in the notebook, preferred first."""
+    found = driver.execute_script(
+        JS_PANEL
+        + """
+        return [...panel.querySelectorAll('.widget-slider')].map(s => {
+          const label = s.querySelector('.widget-label');
+          return [label ? label.textContent.trim() : '', s.querySelector('.noUi-handle')];
+        }).filter(pair => pair[1]);
+        """
+    )
+    rank = {name: i for i, name in enumerate(PREFERRED_SLIDERS)}
+    return sorted(found, key=lambda pair: rank.get(pair[0], len(rank)))
+
+
+def move_slider(driver: Any, handle: Any) -> tuple[str, str]:
+    """Drag ``handle`` right as a student would (the keyboard if a drag does not move it);
+    return the slider's readout before and after."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
+    time.sleep(0.5)
+    box = handle.find_element(By.XPATH, "ancestor::*[contains(@class,'widget-slider')][1]")
+    readout = box.find_elements(By.CSS_SELECTOR, ".widget-readout")
+    value = (lambda: readout[0].text) if readout else (lambda: box.text)
+    before = value()
+    track = handle.find_element(By.XPATH, "ancestor::*[contains(@class,'noUi-target')][1]")
+    offset = max(20, int(track.size["width"] * 0.3))
+    ActionChains(driver).click_and_hold(handle).move_by_offset(offset, 0).release().perform()
+    time.sleep(0.5)
+    for key in (Keys.ARROW_RIGHT, Keys.ARROW_LEFT):  # already at the right end: go left
+        if value() != before:
+            break
+        handle.send_keys(key)
+        time.sleep(0.5)
+    return before, value()
 
 
 # ---------------------------------------------------------------------------- the tests
@@ -417,16 +566,17 @@ def widget_outputs(driver: Any) -> str:
 def test_start_here_runs_without_errors(jupyter: Jupyter, browser: Any, shots: Path) -> None:
     open_notebook(browser, jupyter, START)
     browser.save_screenshot(str(shots / "00_start_here-first-screen.png"))
-    state = run_all(browser, START)
+    state = run_all(browser, jupyter, START)
+    assert_no_errors(state, START)
     scroll_top(browser)
     browser.save_screenshot(str(shots / "00_start_here-after-run.png"))
-    assert_no_errors(state, START)
+    if scroll_to_first_figure(browser):
+        browser.save_screenshot(str(shots / "00_start_here-first-figure.png"))
+    jupyter.close_session(START)
 
 
 def test_explorer_slider_updates_the_figure(jupyter: Jupyter, browser: Any, shots: Path) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     name = explorer_name(jupyter.root)
     if name is None:
@@ -434,44 +584,69 @@ def test_explorer_slider_updates_the_figure(jupyter: Jupyter, browser: Any, shot
     stem = Path(name).stem
     open_notebook(browser, jupyter, name)
     browser.save_screenshot(str(shots / f"{stem}-first-screen.png"))
-    state = run_all(browser, name)
+    state = run_all(browser, jupyter, name)
     assert_no_errors(state, name)
+    wait_for(lambda: sliders(browser), 60, "an ipywidgets slider in the explorer")
+    wait_for(lambda: widget_view(browser).strip(), 60, "the explorer's first picture")
 
-    handles = wait_for(
-        lambda: browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .widget-slider .noUi-handle"),
-        60,
-        "an ipywidgets slider",
-    )
-    wait_for(lambda: widget_outputs(browser).strip(), 60, "the explorer's first output")
-    handle = handles[0]
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", handle)
-    time.sleep(1.0)
-    readout = handle.find_element(By.XPATH, "ancestor::*[contains(@class,'widget-slider')][1]")
-    before_value = readout.text
-    before = widget_outputs(browser)
-    browser.save_screenshot(str(shots / f"{stem}-slider-before.png"))
-
-    # drag the handle to the right, as a student would; then make sure the value moved
-    track = handle.find_element(By.XPATH, "ancestor::*[contains(@class,'noUi-target')][1]")
-    offset = max(20, int(track.size["width"] * 0.3))
-    ActionChains(browser).click_and_hold(handle).move_by_offset(offset, 0).release().perform()
-    time.sleep(0.5)
-    if readout.text == before_value:  # a slider with few steps: use the keyboard instead
-        handle.send_keys(Keys.ARROW_RIGHT)
-    log(f"slider: {before_value!r} -> {readout.text!r}")
-    assert readout.text != before_value, "the slider did not move"
-
-    after = wait_for(
-        lambda: (html := widget_outputs(browser)) != before and kernel_idle(browser) and html,
-        TIMEOUT,
-        "the widget output to change after moving the slider",
-    )
-    time.sleep(1.0)
-    after = widget_outputs(browser)
-    browser.save_screenshot(str(shots / f"{stem}-slider-after.png"))
-    assert after != before
-    assert ERROR_MIME not in after, "the widget output shows an error after moving the slider"
+    # move sliders until one changes what the widgets show (some only take effect on "Run")
+    tried = []
+    for label, handle in sliders(browser)[:4]:
+        before = widget_view(browser)
+        if not tried:
+            browser.save_screenshot(str(shots / f"{stem}-slider-before.png"))
+        old, new = move_slider(browser, handle)
+        log(f"slider {label!r}: {old!r} -> {new!r}")
+        assert new != old, f"the slider {label!r} did not move"
+        tried.append(label)
+        try:
+            after = wait_for_new_view(browser, jupyter, name, before, timeout=30)
+        except pytest.fail.Exception:
+            continue
+        browser.save_screenshot(str(shots / f"{stem}-slider-after.png"))
+        assert "Traceback" not in after and ERROR_MIME not in after, (
+            f"the widgets show an error after moving the slider {label!r}"
+        )
+        break
+    else:
+        pytest.fail(f"moving the sliders {tried} changed nothing the widgets show")
     assert_no_errors(notebook_state(browser), name)
+
+    # a "Run" button (the style explorer): press it and wait for the result
+    buttons = [
+        b
+        for b in browser.find_elements(
+            By.CSS_SELECTOR, ".jp-NotebookPanel:not(.lm-mod-hidden) .widget-button"
+        )
+        if b.text.strip() == "Run" and b.is_displayed()
+    ]
+    if buttons:
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", buttons[0])
+        before = widget_view(browser)
+        t0 = time.monotonic()
+        buttons[0].click()
+        after = wait_for_new_view(browser, jupyter, name, before, timeout=TIMEOUT)
+        log(f"Run button: new result after {time.monotonic() - t0:.0f}s")
+        browser.save_screenshot(str(shots / f"{stem}-after-run-button.png"))
+        assert "Traceback" not in after and ERROR_MIME not in after, "an error after Run"
+        assert_no_errors(notebook_state(browser), name)
+    jupyter.close_session(name)
+
+
+@pytest.mark.parametrize("name", OTHER_LESSONS)
+def test_first_screen_of_each_lesson(
+    name: str, jupyter: Jupyter, browser: Any, shots: Path
+) -> None:
+    """Every other lesson opens with a live kernel; with NST_TEACH_E2E_RUN_ALL=1 it also runs."""
+    stem = Path(name).stem
+    open_notebook(browser, jupyter, name)
+    browser.save_screenshot(str(shots / f"{stem}-first-screen.png"))
+    if RUN_ALL:
+        state = run_all(browser, jupyter, name)
+        assert_no_errors(state, name)
+        if scroll_to_first_figure(browser):
+            browser.save_screenshot(str(shots / f"{stem}-first-figure.png"))
+    jupyter.close_session(name)
 
 
 @pytest.fixture(scope="module")
@@ -491,7 +666,7 @@ def slides_server() -> Iterator[str]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -518,12 +693,16 @@ def test_first_slide_deck_renders(slides_server: str, browser: Any, shots: Path)
     )
     time.sleep(1.0)
     browser.save_screenshot(str(shots / f"{deck.name.replace('.html', '')}-first-slide.png"))
-    total = browser.execute_script("return Reveal.getTotalSlides();")
+    total = browser.execute_script(
+        "return document.querySelectorAll('.reveal .slides > section').length;"
+    )
     log(f"{deck.name}: {total} slides")
     assert total >= 1
     missing = [
         e["message"]
         for e in browser.get_log("browser")
-        if "Failed to load resource" in e["message"] and "127.0.0.1" in e["message"]
+        if "Failed to load resource" in e["message"]
+        and "127.0.0.1" in e["message"]
+        and "favicon.ico" not in e["message"]
     ]
     assert not missing, f"the deck misses local files: {missing}"

@@ -1,0 +1,735 @@
+r"""Benchmark: nst_teach's style-transfer loop against the PyTorch tutorial's.
+
+Run ``make bench`` or ``python benchmarks/bench_stylize.py`` (``--help`` for options,
+``--quick`` for a smoke run of a few seconds). In one process, on the same two images at the
+same size, with the same seeded random VGG-19 weights and the same number of objective
+evaluations, it alternates runs of the baseline (``tutorial_baseline.py``, the compute
+pattern of the tutorial "Neural Transfer Using PyTorch") and of ``nst_teach.stylize``, and
+prints a table and one JSON line (starting ``{"benchmark": "bench_stylize"``):
+
+1. seconds per objective evaluation for both and their ratio, at each size, with the
+   tutorial's layer set and with the paper's; the FLOPs of one evaluation (from the layer
+   shapes, :func:`nst_teach.architecture.evaluation_flops`), the achieved GFLOP/s, and this
+   machine's float32 matrix-multiply GFLOP/s measured in the same run;
+2. what each technique buys (an ablation ladder at one size);
+3. peak resident memory at the largest size (each program in a fresh child process);
+4. wall time to reach the loss the baseline reaches after 300 evaluations, with the
+   tutorial's own loss function (nst_teach optimises the same objective, written in the
+   paper's units with converted weights; the first evaluation checks that they agree).
+
+Images: ``../shared/images/tubingen.jpg`` and ``starry_night.jpg`` next to the repository
+when they exist, else the built-in samples ``hopper`` and ``swirls``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("NST_TEACH_OFFLINE", "1")
+
+import torch  # noqa: E402
+from torch import Tensor, nn  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+
+import tutorial_baseline as tb  # noqa: E402
+
+from nst_teach import stylize  # noqa: E402
+from nst_teach.architecture import evaluation_flops, layer_table  # noqa: E402
+from nst_teach.images import load_image, resize_cover, resize_long_side  # noqa: E402
+from nst_teach.layers import (  # noqa: E402
+    LAYER_NAMES,
+    PAPER_CONTENT_LAYERS,
+    PAPER_STYLE_LAYERS,
+    TUTORIAL_CONTENT_LAYERS,
+    TUTORIAL_STYLE_LAYERS,
+)
+from nst_teach.objective import StyleObjective  # noqa: E402
+from nst_teach.optimize import optimize_pixels  # noqa: E402
+from nst_teach.perf import matmul_gflops  # noqa: E402
+from nst_teach.samples import sample_image  # noqa: E402
+from nst_teach.vgg import VGG19Features  # noqa: E402
+
+LAYER_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "tutorial": (TUTORIAL_STYLE_LAYERS, TUTORIAL_CONTENT_LAYERS),
+    "paper": (PAPER_STYLE_LAYERS, PAPER_CONTENT_LAYERS),
+}
+SHARED_IMAGES = HERE.parent.parent / "shared" / "images"
+TARGETS = {"ratio": 0.6, "matmul_fraction": 0.8, "time_to_loss_ratio": 0.4, "memory_mb": 2048}
+MB = 1024.0 * 1024.0
+
+
+# --------------------------------------------------------------------------- machine, images
+def machine_info() -> dict[str, Any]:
+    """CPU model, cores, threads, instruction set, library versions, date."""
+    model = platform.processor() or platform.machine()
+    flags: set[str] = set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and ":" in line:
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and ":" in line:
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    isa = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile") if f in flags]
+    return {
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="minutes"),
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "cpu_flags": isa,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "mkldnn": bool(torch.backends.mkldnn.is_available()),
+    }
+
+
+def load_pair(size: int) -> tuple[Tensor, Tensor, str]:
+    """The content and style images at ``size`` pixels on the long side, and their source."""
+    content_path = SHARED_IMAGES / "tubingen.jpg"
+    style_path = SHARED_IMAGES / "starry_night.jpg"
+    if content_path.is_file() and style_path.is_file():
+        content, style = load_image(content_path), load_image(style_path)
+        source = f"{content_path.name} + {style_path.name} (from {SHARED_IMAGES})"
+    else:
+        content, style = sample_image("hopper"), sample_image("swirls")
+        source = "samples hopper + swirls (built in; ../shared/images not found)"
+    content = resize_long_side(content, size)
+    style = resize_cover(style, *content.shape[-2:])
+    return content.contiguous(), style.contiguous(), source
+
+
+# --------------------------------------------------------------------------- the two programs
+_BASELINE_STATE: dict[str, Tensor] = {}
+
+
+def baseline_cnn(frozen: bool = False) -> nn.Sequential:
+    """``vgg19().features`` (torchvision's module layout) with nst_teach's seeded random weights.
+
+    Built as ``vgg19()`` builds its features, without the 120 M-parameter classifier that
+    the benchmark never uses (see :func:`tutorial_baseline.vgg19_features`).
+    """
+    if not _BASELINE_STATE:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = VGG19Features([LAYER_NAMES[-1]], weights="random")
+        _BASELINE_STATE.update(ref.features.state_dict())
+    with torch.device("meta"):  # no random initialisation: the weights are loaded next
+        cnn = tb.vgg19_features()
+    cnn.load_state_dict({k: v.clone() for k, v in _BASELINE_STATE.items()}, assign=True)
+    if frozen:
+        cnn.requires_grad_(False)
+    return cnn
+
+
+def tutorial_units(
+    height: int, width: int, style_layers: Sequence[str], content_layers: Sequence[str]
+) -> dict[str, Any]:
+    r"""``alpha``, ``beta``, ``layer_weights`` for :func:`nst_teach.stylize` that make its loss
+    equal to the tutorial's, :math:`w_c \,\mathrm{mse}(F, P) + w_s \sum_l \mathrm{mse}(G/NM,
+    A/NM)`.
+
+    With :math:`N, M` of each layer: :math:`\mathrm{mse}(F, P) = \frac{2}{N M}
+    \mathcal{L}_\text{content}` and :math:`\mathrm{mse}(G/NM, A/NM) = \frac{4}{N^2} E_l`.
+    """
+    rows = {
+        r["name"]: r
+        for r in layer_table(height, width, tuple(dict.fromkeys((*style_layers, *content_layers))))
+    }
+    alpha = 0.0
+    for name in content_layers:
+        n, h, w = rows[name]["out_shape"]
+        alpha = tb.CONTENT_WEIGHT * 2.0 / (n * h * w)
+    if len(content_layers) != 1:
+        raise ValueError("the conversion assumes one content layer")
+    weights = {name: 4.0 / rows[name]["out_shape"][0] ** 2 for name in style_layers}
+    return {"alpha": alpha, "beta": tb.STYLE_WEIGHT, "layer_weights": weights}
+
+
+class Baseline:
+    """The tutorial's model for one pair of images and one layer set."""
+
+    def __init__(
+        self,
+        content: Tensor,
+        style: Tensor,
+        layers: str,
+        frozen: bool = False,
+    ) -> None:
+        style_layers, content_layers = LAYER_SETS[layers]
+        self.content = content
+        self.model, self.style_losses, self.content_losses = tb.build_model(
+            baseline_cnn(frozen),
+            style,
+            content,
+            style_layers=style_layers,
+            content_layers=content_layers,
+        )
+
+    def run(self, evals: int) -> tb.BaselineRun:
+        return tb.run_style_transfer(
+            self.model, self.style_losses, self.content_losses, self.content.clone(), evals=evals
+        )
+
+    def loss(self, image: Tensor) -> float:
+        return tb.tutorial_loss(self.model, self.style_losses, self.content_losses, image)
+
+
+def ours_kwargs(content: Tensor, layers: str) -> dict[str, Any]:
+    style_layers, content_layers = LAYER_SETS[layers]
+    h, w = content.shape[-2:]
+    return {
+        "size": None,
+        "style_layers": style_layers,
+        "content_layers": content_layers,
+        "weights": "random",
+        "progress": False,
+        **tutorial_units(h, w, style_layers, content_layers),
+    }
+
+
+def run_ours(content: Tensor, style: Tensor, layers: str, evals: int, **extra: Any):  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return stylize(content, style, steps=evals, **ours_kwargs(content, layers), **extra)
+
+
+# --------------------------------------------------------------------------- flops
+def flops_per_eval(height: int, width: int, layers: str, program: str) -> int:
+    """FLOPs one evaluation performs: the baseline also computes weight gradients and
+    differentiates the Gram matrix through both factors (:math:`4 N^2 M`); nst_teach's fused
+    Gram backward is one product (:math:`2 N^2 M`)."""
+    style_layers, content_layers = LAYER_SETS[layers]
+    f = evaluation_flops(
+        height, width, style_layers, content_layers, weight_grads=program == "baseline"
+    )
+    if program == "baseline":
+        return int(f["total"])
+    return int(f["total"] - f["gram_backward"] // 2)
+
+
+# --------------------------------------------------------------------------- timing
+def _median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def per_eval_section(
+    sizes: Sequence[int], layer_sets: Sequence[str], rounds: int, evals: Callable[[int], int]
+) -> list[dict[str, Any]]:
+    """Seconds per evaluation, alternating baseline and nst_teach runs (median of rounds)."""
+    rows = []
+    for size in sizes:
+        content, style, _ = load_pair(size)
+        h, w = content.shape[-2:]
+        for layers in layer_sets:
+            n = evals(size)
+            base = Baseline(content, style, layers)
+            base.run(2)  # warm-up (allocator, oneDNN primitive caches)
+            run_ours(content, style, layers, 2)
+            b_s, o_s = [], []
+            for _ in range(rounds):
+                b = base.run(n)
+                b_s.append(b.seconds / b.evals)
+                o = run_ours(content, style, layers, n)
+                o_s.append(o.seconds_per_eval)
+            ratios = [o / b for o, b in zip(o_s, b_s)]
+            fb = flops_per_eval(h, w, layers, "baseline")
+            fo = flops_per_eval(h, w, layers, "nst_teach")
+            rows.append(
+                {
+                    "size": size,
+                    "hw": [h, w],
+                    "layers": layers,
+                    "evals_per_round": n,
+                    "rounds": rounds,
+                    "baseline_s": _median(b_s),
+                    "nst_teach_s": _median(o_s),
+                    "ratio": _median(ratios),
+                    "baseline_s_all": b_s,
+                    "nst_teach_s_all": o_s,
+                    "baseline_flops": fb,
+                    "nst_teach_flops": fo,
+                    "baseline_gflops": fb / _median(b_s) / 1e9,
+                    "nst_teach_gflops": fo / _median(o_s) / 1e9,
+                    "nst_teach_gflops_best": fo / min(o_s) / 1e9,
+                }
+            )
+            del base
+    return rows
+
+
+def ablation_section(size: int, layers: str, rounds: int, evals: int) -> list[dict[str, Any]]:
+    """Seconds per evaluation as the techniques are added one by one (same loop, same loss)."""
+    content, style, _ = load_pair(size)
+    style_layers, content_layers = LAYER_SETS[layers]
+    h, w = content.shape[-2:]
+    units = tutorial_units(h, w, style_layers, content_layers)
+    names = tuple(dict.fromkeys(style_layers + content_layers))
+
+    def ours(channels_last: bool, fused: bool) -> Callable[[int], float]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            vgg = VGG19Features(names, weights="random", channels_last=channels_last)
+        objective = StyleObjective(
+            vgg,
+            content,
+            style,
+            content_layers=content_layers,
+            style_layers=style_layers,
+            layer_weights=units["layer_weights"],
+            alpha=units["alpha"],
+            beta=units["beta"],
+            fused=fused,
+        )
+
+        def run(n: int) -> float:
+            r = optimize_pixels(objective, content, steps=n, progress=False)
+            return r.seconds / r.evals
+
+        return run
+
+    def baseline(frozen: bool) -> Callable[[int], float]:
+        b = Baseline(content, style, layers, frozen=frozen)
+
+        def run(n: int) -> float:
+            r = b.run(n)
+            return r.seconds / r.evals
+
+        return run
+
+    ladder: list[tuple[str, str, Callable[[int], float]]] = [
+        ("baseline", "the tutorial's pattern: trainable VGG weights, NCHW", baseline(False)),
+        ("+ frozen weights", "the same code with cnn.requires_grad_(False)", baseline(True)),
+        (
+            "nst_teach, autograd losses, NCHW",
+            "VGG19Features + paper losses (in-place ReLUs where safe)",
+            ours(False, False),
+        ),
+        (
+            "+ fused Gram/content backward",
+            "Eqs. (2), (6): one product per style layer",
+            ours(False, True),
+        ),
+        (
+            "+ channels-last (= stylize)",
+            "NHWC activations and weights for oneDNN",
+            ours(True, True),
+        ),
+    ]
+    for _, _, fn in ladder:
+        fn(2)  # warm-up
+    times: dict[str, list[float]] = {name: [] for name, _, _ in ladder}
+    for _ in range(rounds):
+        for name, _, fn in ladder:
+            times[name].append(fn(evals))
+    base = times["baseline"]
+    out = []
+    for name, what, _ in ladder:
+        ratios = [t / b for t, b in zip(times[name], base)]
+        out.append(
+            {
+                "step": name,
+                "what": what,
+                "s_per_eval": _median(times[name]),
+                "ratio": _median(ratios),
+                "all": times[name],
+            }
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- memory
+def peak_rss_mb() -> float | None:
+    """Peak resident set size of this process in MiB (``None`` where unknown)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / MB if sys.platform == "darwin" else peak / 1024.0
+
+
+def current_rss_mb() -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
+def memory_probe(program: str, size: int, layers: str, evals: int) -> dict[str, Any]:
+    """Run one program for ``evals`` evaluations in this (fresh) process; report peak RSS."""
+    content, style, _ = load_pair(size)
+    before = current_rss_mb()
+    if program == "baseline":
+        Baseline(content, style, layers).run(evals)
+    else:
+        run_ours(content, style, layers, evals)
+    return {"program": program, "rss_before_mb": before, "peak_rss_mb": peak_rss_mb()}
+
+
+def memory_section(size: int, layers: str, evals: int) -> dict[str, Any]:
+    """Peak RSS of each program in a child process of its own (so that neither inherits the
+    other's high-water mark)."""
+    out: dict[str, Any] = {"size": size, "layers": layers}
+    for program in ("baseline", "nst_teach"):
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--memory-probe",
+            program,
+            "--sizes",
+            str(size),
+            "--layer-sets",
+            layers,
+            "--evals",
+            str(evals),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+        if proc.returncode != 0 or not lines:
+            out[program] = {"error": (proc.stderr or proc.stdout)[-500:]}
+        else:
+            out[program] = json.loads(lines[-1])
+    return out
+
+
+# --------------------------------------------------------------------------- time to loss
+def time_to_loss_section(
+    size: int, layers: str, evals: int, c2f_steps: Sequence[int], max_ours: int
+) -> dict[str, Any]:
+    """Wall time for each program to reach the baseline's loss after ``evals`` evaluations.
+
+    Times include building the targets (both programs), not loading the weights. nst_teach
+    runs :func:`stylize` with the tutorial's loss written in paper units; only full-size
+    evaluations count toward reaching the loss.
+    """
+    content, style, _ = load_pair(size)
+    h, w = content.shape[-2:]
+    start = time.perf_counter()
+    base = Baseline(content, style, layers)
+    setup = time.perf_counter() - start
+    b = base.run(evals)
+    b_times = [setup + t for t in b.times]
+    target_final = b.losses[-1]
+    best_index = min(range(len(b.losses)), key=b.losses.__getitem__)
+    target_best = b.losses[best_index]
+    result: dict[str, Any] = {
+        "size": size,
+        "hw": [h, w],
+        "layers": layers,
+        "baseline_evals": b.evals,
+        "baseline_seconds": b_times[-1],
+        "baseline_first_loss": b.losses[0],
+        "target_loss": target_final,
+        "baseline_best_loss": target_best,
+        "baseline_best_eval": best_index + 1,
+        "baseline_seconds_to_best": b_times[best_index],
+        "baseline_max_loss": max(b.losses),
+        "runs": {},
+    }
+
+    variants: dict[str, dict[str, Any]] = {
+        "nst_teach": {"evals": max_ours},
+        "nst_teach coarse-to-fine": {"evals": list(c2f_steps), "scales": (0.5, 1.0)},
+    }
+    for label, cfg in variants.items():
+        record: list[tuple[int, bool, float, float]] = []
+
+        def callback(e: int, image: Tensor, losses: dict[str, float], rec: list = record) -> bool:
+            full = tuple(image.shape[-2:]) == (h, w)
+            rec.append((e, full, losses["total"], time.perf_counter()))
+            return full and losses["total"] <= min(target_final, target_best)
+
+        extra = {"scales": cfg["scales"]} if "scales" in cfg else {}
+        t0 = time.perf_counter()
+        res = run_ours(content, style, layers, cfg["evals"], callback=callback, **extra)
+        wall = time.perf_counter() - t0
+        full = [r for r in record if r[1]]
+
+        def hit(target: float, full: list = full, t0: float = t0) -> dict[str, Any] | None:
+            r = next((r for r in full if r[2] <= target), None)
+            return None if r is None else {"evals": r[0], "seconds": r[3] - t0}
+
+        first_full = full[0][2] if full else float("nan")
+        run = {
+            "evals": res.evals,
+            "seconds": wall,
+            "final_loss": full[-1][2] if full else None,
+            "reach_target": hit(target_final),
+            "reach_baseline_best": hit(target_best),
+            "tutorial_loss_of_result": base.loss(res.image),
+        }
+        if "scales" in cfg:
+            run["scale_evals"] = res.settings.get("scale_evals")
+        else:
+            run["first_loss"] = first_full
+            run["first_loss_rel_diff"] = abs(first_full - b.losses[0]) / abs(b.losses[0])
+        for key, base_s in (("reach_target", b_times[-1]), ("reach_baseline_best", None)):
+            if run[key] is not None:
+                denominator = base_s if base_s is not None else b_times[best_index]
+                run[key]["ratio"] = run[key]["seconds"] / denominator
+        result["runs"][label] = run
+    return result
+
+
+# --------------------------------------------------------------------------- printing
+def _fmt_s(x: float) -> str:
+    return f"{x:.3f}" if x < 10 else f"{x:.1f}"
+
+
+def print_report(report: dict[str, Any]) -> None:
+    m = report["machine"]
+    print(f"\nnst_teach benchmark, {m['date']}")
+    print(
+        f"machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} with "
+        f"{m['torch_threads']} threads, {m['cpu_capability']} ({', '.join(m['cpu_flags'])})"
+    )
+    print(f"images: {report['images']}; weights: seeded random VGG-19 (same for both)")
+    mm = report["matmul_gflops"]
+    print(
+        f"fp32 matrix multiply ({report['matmul_size']}^2): {mm:.1f} GFLOP/s "
+        f"(best of the measurements at the start and end of this run: "
+        f"{', '.join(f'{v:.1f}' for v in report['matmul_gflops_all'])})"
+    )
+    rows = report["per_eval"]
+    if rows:
+        print("\nSeconds per objective evaluation (median of alternating rounds)")
+        head = (
+            f"{'size':>9} {'layers':>8} {'baseline s':>10} {'nst_teach s':>11} {'ratio':>6}"
+            f" {'GFLOP base':>10} {'GFLOP ours':>10} {'GFLOP/s base':>12} {'GFLOP/s ours':>12}"
+            f" {'% matmul':>8}"
+        )
+        print(head)
+        print("-" * len(head))
+        for r in rows:
+            print(
+                f"{r['hw'][1]:>4}x{r['hw'][0]:<4} {r['layers']:>8} {_fmt_s(r['baseline_s']):>10}"
+                f" {_fmt_s(r['nst_teach_s']):>11} {r['ratio']:>6.2f}"
+                f" {r['baseline_flops'] / 1e9:>10.1f} {r['nst_teach_flops'] / 1e9:>10.1f}"
+                f" {r['baseline_gflops']:>12.1f} {r['nst_teach_gflops']:>12.1f}"
+                f" {100 * r['nst_teach_gflops'] / mm:>7.0f}%"
+            )
+    ab = report.get("ablation")
+    if ab:
+        a0 = report["ablation_setting"]
+        print(
+            f"\nWhat each technique buys ({a0['size']} px, {a0['layers']} layers; "
+            f"s per evaluation, ratio to baseline)"
+        )
+        for r in ab:
+            print(
+                f"  {r['step']:<34} {_fmt_s(r['s_per_eval']):>7} s  {r['ratio']:5.2f}  {r['what']}"
+            )
+    mem = report.get("memory")
+    if mem:
+        print(f"\nPeak resident memory at {mem['size']} px, {mem['layers']} layers")
+        for program in ("baseline", "nst_teach"):
+            p = mem.get(program, {})
+            if "peak_rss_mb" in p and p["peak_rss_mb"] is not None:
+                print(
+                    f"  {program:<10} {p['peak_rss_mb']:8.0f} MiB peak "
+                    f"({p['rss_before_mb'] or 0:.0f} MiB after loading torch, images, weights)"
+                )
+            else:
+                print(f"  {program:<10} unknown: {p.get('error', 'no measurement')}")
+    ttl = report.get("time_to_loss")
+    if ttl:
+        print(
+            f"\nTime to the baseline's loss after {ttl['baseline_evals']} evaluations "
+            f"({ttl['hw'][1]}x{ttl['hw'][0]}, {ttl['layers']} layers, the tutorial's loss)"
+        )
+        print(
+            f"  baseline: {ttl['baseline_seconds']:.1f} s for {ttl['baseline_evals']} evaluations,"
+            f" loss {ttl['baseline_first_loss']:.4g} -> {ttl['target_loss']:.4g} (lowest "
+            f"{ttl['baseline_best_loss']:.4g} at evaluation {ttl['baseline_best_eval']}, "
+            f"{ttl['baseline_seconds_to_best']:.1f} s; highest {ttl['baseline_max_loss']:.4g})"
+        )
+        for label, run in ttl["runs"].items():
+            t, bb = run["reach_target"], run["reach_baseline_best"]
+            ts = (
+                f"{t['seconds']:.1f} s, {t['evals']} evals, ratio {t['ratio']:.2f}"
+                if t
+                else "not reached"
+            )
+            bs = (
+                f"{bb['seconds']:.1f} s, {bb['evals']} evals, ratio {bb['ratio']:.2f}"
+                if bb
+                else f"not reached in {run['evals']} evals (final {run['final_loss']:.4g})"
+            )
+            print(f"  {label}: target {ts}; the baseline's lowest loss: {bs}")
+        check = ttl["runs"].get("nst_teach", {}).get("first_loss_rel_diff")
+        if check is not None:
+            print(f"  (same loss function: first evaluation differs by {check:.1e} relative)")
+    print("\nTargets")
+    for t in report["targets"]:
+        status = "met" if t["met"] else "NOT met"
+        print(f"  {t['name']}: {t['value']} (target {t['target']}) {status}")
+
+
+def target_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    mm = report["matmul_gflops"]
+    for r in report["per_eval"]:
+        out.append(
+            {
+                "name": f"s/eval ratio {r['size']} px {r['layers']}",
+                "value": round(r["ratio"], 3),
+                "target": f"<= {TARGETS['ratio']}",
+                "met": r["ratio"] <= TARGETS["ratio"],
+            }
+        )
+        if r["layers"] == "paper":
+            frac = r["nst_teach_gflops"] / mm
+            out.append(
+                {
+                    "name": f"fraction of matmul rate {r['size']} px paper",
+                    "value": round(frac, 3),
+                    "target": f">= {TARGETS['matmul_fraction']}",
+                    "met": frac >= TARGETS["matmul_fraction"],
+                }
+            )
+    mem = report.get("memory") or {}
+    peak = (mem.get("nst_teach") or {}).get("peak_rss_mb")
+    if peak is not None:
+        out.append(
+            {
+                "name": f"peak memory {mem['size']} px {mem['layers']} (MiB)",
+                "value": round(peak),
+                "target": f"< {TARGETS['memory_mb']}",
+                "met": peak < TARGETS["memory_mb"],
+            }
+        )
+    ttl = report.get("time_to_loss")
+    if ttl:
+        for label, run in ttl["runs"].items():
+            t = run["reach_target"]
+            out.append(
+                {
+                    "name": f"time-to-loss ratio ({label}, {ttl['size']} px {ttl['layers']})",
+                    "value": round(t["ratio"], 3) if t else None,
+                    "target": f"<= {TARGETS['time_to_loss_ratio']}",
+                    "met": bool(t) and t["ratio"] <= TARGETS["time_to_loss_ratio"],
+                }
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- main
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="smoke run: 32 px, few evaluations")
+    p.add_argument("--sizes", type=int, nargs="+", default=[256, 512], help="long sides, px")
+    p.add_argument("--layer-sets", nargs="+", default=["tutorial", "paper"], choices=LAYER_SETS)
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds per setting")
+    p.add_argument("--evals", type=int, default=None, help="evaluations per timed run")
+    p.add_argument("--ablation-size", type=int, default=256)
+    p.add_argument("--ablation-layers", default="paper", choices=LAYER_SETS)
+    p.add_argument("--memory-size", type=int, default=512)
+    p.add_argument("--memory-layers", default="paper", choices=LAYER_SETS)
+    p.add_argument("--ttl-size", type=int, default=256, help="time-to-loss image size")
+    p.add_argument("--ttl-layers", default="tutorial", choices=LAYER_SETS)
+    p.add_argument("--ttl-evals", type=int, default=300, help="the baseline's evaluations")
+    p.add_argument(
+        "--c2f-steps", type=int, nargs=2, default=[60, 300], help="coarse-to-fine evaluations"
+    )
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    p.add_argument(
+        "--skip", nargs="*", default=[], choices=["per-eval", "ablation", "memory", "ttl"]
+    )
+    p.add_argument("--json", type=Path, default=None, help="also write the JSON to this file")
+    p.add_argument("--memory-probe", choices=["baseline", "nst_teach"], help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.quick:
+        args.threads = args.threads or 1
+        args.sizes = [32]
+        args.rounds = 1
+        args.evals = args.evals or 2
+        args.ablation_size = 32
+        args.ttl_size = 32
+        args.ttl_evals = 10
+        args.c2f_steps = [3, 10]
+        args.memory_size = 32
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    if args.memory_probe:
+        probe = memory_probe(args.memory_probe, args.sizes[0], args.layer_sets[0], args.evals or 2)
+        print(json.dumps(probe))
+        return probe
+
+    def evals_for(size: int) -> int:
+        return args.evals or (4 if size <= 256 else 3)
+
+    report: dict[str, Any] = {"benchmark": "bench_stylize", "machine": machine_info()}
+    report["images"] = load_pair(32)[2]
+    mm_size = 512 if args.quick else 2048
+    report["matmul_size"] = mm_size
+    mm_all = [matmul_gflops(mm_size)]
+    steps = [s for s in ("per-eval", "ablation", "memory", "ttl") if s not in args.skip]
+    t_start = time.perf_counter()
+    report["per_eval"] = (
+        per_eval_section(args.sizes, args.layer_sets, args.rounds, evals_for)
+        if "per-eval" in steps
+        else []
+    )
+    if "ablation" in steps:
+        report["ablation_setting"] = {"size": args.ablation_size, "layers": args.ablation_layers}
+        report["ablation"] = ablation_section(
+            args.ablation_size, args.ablation_layers, args.rounds, evals_for(args.ablation_size)
+        )
+    if "memory" in steps:
+        if args.quick:  # no child processes in the smoke run: this process's own peak
+            report["memory"] = {
+                "size": args.memory_size,
+                "layers": args.memory_layers,
+                "nst_teach": {"peak_rss_mb": peak_rss_mb(), "rss_before_mb": None},
+                "note": "quick mode: peak of the whole benchmark process",
+            }
+        else:
+            report["memory"] = memory_section(args.memory_size, args.memory_layers, 2)
+    if "ttl" in steps:
+        report["time_to_loss"] = time_to_loss_section(
+            args.ttl_size, args.ttl_layers, args.ttl_evals, args.c2f_steps, args.ttl_evals
+        )
+    mm_all.append(matmul_gflops(mm_size))
+    report["matmul_gflops_all"] = mm_all
+    report["matmul_gflops"] = max(mm_all)
+    report["bench_seconds"] = time.perf_counter() - t_start
+    report["targets"] = target_checks(report)
+    print_report(report)
+    line = json.dumps(report, default=float)
+    print(line)
+    if args.json:
+        args.json.write_text(line + "\n")
+    return report
+
+
+if __name__ == "__main__":
+    main()
