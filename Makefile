@@ -43,6 +43,8 @@ install: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff format --check nst_teach tests benchmarks tools notebooks/conftest.py
 	$(BIN)/ruff check nst_teach tests benchmarks tools notebooks/conftest.py
+	$(BIN)/python tools/notebooks.py check-clean notebooks/[0-9]*.ipynb
+	$(BIN)/python tools/notebooks.py check-slides notebooks/[0-9]*.ipynb
 
 format: $(STAMP)
 	$(BIN)/ruff format nst_teach tests benchmarks tools notebooks/conftest.py

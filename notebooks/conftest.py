@@ -18,4 +18,5 @@ def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
             continue
         expected = cell.get("metadata", {}).get("nst_teach", {}).get("expected_output")
         if expected is not None:
+            cell.execution_count = cell.get("execution_count") or 1  # nbval skips "unrun" cells
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=expected)]
