@@ -39,8 +39,8 @@ from typing import Any
 
 os.environ.setdefault("NST_TEACH_OFFLINE", "1")
 
-import torch  # noqa: E402
-from torch import Tensor, nn  # noqa: E402
+import torch
+from torch import Tensor, nn
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:

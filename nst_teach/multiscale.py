@@ -10,8 +10,8 @@ content and style images resized to that scale); only the start changes.
 Examples:
     >>> scale_sizes(256, 192, (0.5, 1.0))
     [(128, 96), (256, 192)]
-    >>> split_steps(300, (0.25, 0.5, 1.0))
-    [50, 100, 150]
+    >>> split_steps(350, (0.25, 0.5, 1.0))
+    [50, 100, 200]
     >>> import torch
     >>> upsample(torch.zeros(1, 3, 4, 4), 8, 6).shape
     torch.Size([1, 3, 8, 6])
@@ -53,10 +53,10 @@ def split_steps(steps: int | Sequence[int], scales: Sequence[float]) -> list[int
     r"""Evaluations at each scale.
 
     A sequence gives them explicitly (one whole number >= 1 per scale). A single number is the
-    budget of evaluations at the full size, and each coarser scale gets evaluations in
-    proportion to its scale: with scales :math:`s_k` the counts are :math:`s_k / \sum_j s_j`
-    of ``steps`` (at least one each, the rest at full size). Since an evaluation at scale
-    :math:`s` costs about :math:`s^2` of a full one, the coarse levels are cheap.
+    total over all scales, shared in proportion to the scales: with scales :math:`s_k` scale
+    :math:`k` gets :math:`s_k / \sum_j s_j` of ``steps`` (rounded, at least one; the full size
+    gets the rest). Since an evaluation at scale :math:`s` costs about :math:`s^2` of a full
+    one, the coarse levels are cheap.
 
     Examples:
         >>> split_steps(200, (0.5, 1.0))

@@ -16,7 +16,6 @@ Examples:
 from __future__ import annotations
 
 import math
-import os
 import time
 import warnings
 from collections.abc import Callable
@@ -156,9 +155,6 @@ def optimize_pixels(
         for name, v in values.items():
             history.setdefault(name, []).append(v)
         losses["total"].backward()
-        if os.environ.get("PROJ") and clamp and x.grad is not None:
-            with torch.no_grad():
-                x.grad.masked_fill_(((x <= 0) & (x.grad > 0)) | ((x >= 1) & (x.grad < 0)), 0.0)
         return losses["total"]
 
     bar = _progress_bar(steps) if progress else None
@@ -173,7 +169,7 @@ def optimize_pixels(
             if clamp:
                 with torch.no_grad():
                     x.clamp_(0.0, 1.0)
-                if isinstance(opt, torch.optim.LBFGS) and not os.environ.get("NOSEC"):
+                if isinstance(opt, torch.optim.LBFGS):
                     record_projected_step(opt, x, last_good)
             if bar is not None:
                 bar.update(evals - bar.n)

@@ -15,7 +15,6 @@ Examples:
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,7 +210,7 @@ def stylize(
             content_layers=content_layers,
             style_layers=style_layers,
             layer_weights=layer_weights,
-            alpha=alpha * (((height * width) / (h * w)) if os.environ.get("C2F_ALPHA") else 1.0),
+            alpha=alpha,
             beta=beta,
             tv_weight=tv_weight,
         )

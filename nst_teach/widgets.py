@@ -322,6 +322,9 @@ class StyleExplorer:
                 label="beta * style",
             )
         ax.set_yscale("log")
+        if self.past:  # a content loss of 0 at the start would stretch the axis to 1e-30
+            lowest = min(min(h["total"]) for _, h in self.past)
+            ax.set_ylim(bottom=max(lowest * 1e-4, ax.get_ylim()[0]))
         ax.set_xlabel("objective evaluations")
         ax.set_ylabel("loss")
         ax.set_title("Loss curves", fontweight="bold")
