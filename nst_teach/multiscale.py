@@ -1,11 +1,16 @@
 r"""Coarse-to-fine: optimise a small image first, then refine it at full size.
 
 An evaluation at half the side costs about a quarter of one at full size (every layer has a
-quarter of the positions :math:`M_l`), and the large-scale arrangement of the style, which
-full-size L-BFGS spends many evaluations on, forms there just as well. Upsampled, the coarse
-result is a far better start than the content image, and the full-size run only has to add
-the fine detail. The objective at each scale is the same (Eq. 7 of Gatys et al. on the
-content and style images resized to that scale); only the start changes.
+quarter of the positions :math:`M_l`), and the large-scale arrangement of the style forms
+there as well as at full size. The upsampled coarse result is then the start of the
+full-size optimisation, which mainly has to add the fine detail. The objective at each
+scale is Eq. (7) of Gatys et al. on the content and style images resized to that scale;
+only the starting point of the full-size run changes, so the image it converges to may be
+a different (equally valid) local minimum. Whether it pays depends on the layers: with deep
+style layers (the paper's, up to ``conv5_1``, whose receptive fields span much of the image)
+the coarse scale does real work; with shallow ones (the PyTorch tutorial's, up to
+``conv3_1``) there is little large-scale structure to settle and it helps less
+(``benchmarks/bench_stylize.py`` measures it).
 
 Examples:
     >>> scale_sizes(256, 192, (0.5, 1.0))

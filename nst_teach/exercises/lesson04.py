@@ -79,7 +79,7 @@ def _check_total(student: Callable[..., Any]) -> str | None:
             return _add_note(
                 problem,
                 [
-                    ("shape", "the loss is one number: sum every term"),
+                    ("should be (", "the loss is one number: sum every term"),
                     ("sign", "both terms are added, with positive weights"),
                     (
                         "factor",

@@ -57,8 +57,11 @@ tv_loss = Exercise(
             ],
         ),
         [
-            ("shape", "the loss is one number: sum over channels, rows and columns"),
-            ("factor", "squares of differences, summed (not averaged), both directions once"),
+            ("should be (", "the loss is one number: sum over channels, rows and columns"),
+            (
+                "factor",
+                "square the differences, sum them (do not average), and use both directions",
+            ),
             ("differ", "use the differences of neighbours down (rows) AND across (columns)"),
         ],
     ),
@@ -92,7 +95,7 @@ keep_colors = Exercise(
             ],
         ),
         [
-            ("shape", "return an RGB image (1, 3, H, W), the size of the inputs"),
+            ("should be (", "return an RGB image (1, 3, H, W), the size of the inputs"),
             (
                 "differ",
                 "take Y from the stylised image and I, Q from the content (do not "

@@ -36,7 +36,7 @@ def _check_feature_map(student: Callable[..., Any]) -> str | None:
     problem = function_checker(feature_map_image, [(_act, 0), (_act, 3)])(student)
     if problem is None:
         return None
-    if "shape" in problem:
+    if "should be (" in problem:
         return f"{problem}: keep the batch and channel axes, (1, 1, H, W)"
     return f"{problem}: subtract the channel's minimum, divide by its max - min"
 
