@@ -228,6 +228,11 @@ def flops_per_eval(height: int, width: int, layers: str, program: str) -> int:
 
 
 # --------------------------------------------------------------------------- timing
+def progress(message: str) -> None:
+    """One line on stderr as each measurement ends (the report comes at the end)."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
 def _median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
@@ -272,6 +277,10 @@ def per_eval_section(
                     "nst_teach_gflops": fo / _median(o_s) / 1e9,
                     "nst_teach_gflops_best": fo / min(o_s) / 1e9,
                 }
+            )
+            progress(
+                f"{w}x{h} {layers}: baseline {_median(b_s):.3f} s, nst_teach "
+                f"{_median(o_s):.3f} s per evaluation, ratio {_median(ratios):.2f}"
             )
             del base
     return rows
@@ -342,6 +351,7 @@ def ablation_section(size: int, layers: str, rounds: int, evals: int) -> list[di
         for name, _, fn in ladder:
             times[name].append(fn(evals))
     base = times["baseline"]
+    progress("ablation: " + ", ".join(f"{k} {_median(v):.3f} s" for k, v in times.items()))
     out = []
     for name, what, _ in ladder:
         ratios = [t / b for t, b in zip(times[name], base)]
@@ -412,6 +422,7 @@ def memory_section(size: int, layers: str, evals: int) -> dict[str, Any]:
             out[program] = {"error": (proc.stderr or proc.stdout)[-500:]}
         else:
             out[program] = json.loads(lines[-1])
+            progress(f"peak memory {program}: {out[program]['peak_rss_mb']:.0f} MiB")
     return out
 
 
@@ -435,6 +446,7 @@ def time_to_loss_section(
     target_final = b.losses[-1]
     best_index = min(range(len(b.losses)), key=b.losses.__getitem__)
     target_best = b.losses[best_index]
+    progress(f"time to loss: baseline {b_times[-1]:.1f} s for {b.evals} evaluations")
     result: dict[str, Any] = {
         "size": size,
         "hw": [h, w],
@@ -491,6 +503,7 @@ def time_to_loss_section(
                 denominator = base_s if base_s is not None else b_times[best_index]
                 run[key]["ratio"] = run[key]["seconds"] / denominator
         result["runs"][label] = run
+        progress(f"time to loss: {label} {wall:.1f} s, {res.evals} evaluations")
     return result
 
 

@@ -25,7 +25,7 @@ Examples:
     >>> net(torch.rand(2, 3, 32, 40)).shape
     torch.Size([2, 3, 32, 40])
     >>> sum(p.numel() for p in net.parameters())
-    30051
+    52899
 """
 
 from __future__ import annotations
