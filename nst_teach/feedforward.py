@@ -15,9 +15,9 @@ the same kind of loss over a set of content photos :math:`\{x_i\}`,
 after which stylising an image is one forward pass of :math:`f_W`. Their network:
 down-sampling convolutions, residual blocks, up-sampling, all with instance normalisation.
 :class:`TransformNet` keeps that layout with far fewer channels (8-16-32 instead of 32-64-128,
-2 residual blocks instead of 5), so that it trains on a laptop CPU in seconds; its
-perceptual loss uses the paper's :math:`E_l` and :math:`\mathcal{L}_\text{content}` from
-:mod:`nst_teach.losses`.
+2 residual blocks instead of 5), so that it trains on a laptop CPU in about a minute at small
+sizes; its perceptual loss uses the paper's :math:`E_l` and :math:`\mathcal{L}_\text{content}`
+from :mod:`nst_teach.losses`.
 
 Examples:
     >>> import torch
