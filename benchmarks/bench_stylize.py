@@ -368,8 +368,25 @@ def ablation_section(size: int, layers: str, rounds: int, evals: int) -> list[di
 
 
 # --------------------------------------------------------------------------- memory
+def _proc_status_mb(key: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return float(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_mb() -> float | None:
-    """Peak resident set size of this process in MiB (``None`` where unknown)."""
+    """Peak resident set size of this process in MiB (``None`` where unknown).
+
+    Linux's ``VmHWM`` where there is one: ``ru_maxrss`` survives ``exec``, so a child
+    process would report its parent's peak if that was higher.
+    """
+    hwm = _proc_status_mb("VmHWM")
+    if hwm is not None:
+        return hwm
     try:
         import resource
     except ImportError:
@@ -379,13 +396,7 @@ def peak_rss_mb() -> float | None:
 
 
 def current_rss_mb() -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return float(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return None
+    return _proc_status_mb("VmRSS")
 
 
 def memory_probe(program: str, size: int, layers: str, evals: int) -> dict[str, Any]:
