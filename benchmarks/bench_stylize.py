@@ -24,6 +24,7 @@ when they exist, else the built-in samples ``hopper`` and ``swirls``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -33,7 +34,7 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ from nst_teach.layers import (  # noqa: E402
 )
 from nst_teach.objective import StyleObjective  # noqa: E402
 from nst_teach.optimize import optimize_pixels  # noqa: E402
-from nst_teach.perf import matmul_gflops  # noqa: E402
+from nst_teach.perf import matmul_gflops, reuse_freed_memory  # noqa: E402
 from nst_teach.samples import sample_image  # noqa: E402
 from nst_teach.vgg import VGG19Features  # noqa: E402
 
@@ -73,6 +74,8 @@ LAYER_SETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 SHARED_IMAGES = HERE.parent.parent / "shared" / "images"
 TARGETS = {"ratio": 0.6, "matmul_fraction": 0.8, "time_to_loss_ratio": 0.4, "memory_mb": 2048}
 MB = 1024.0 * 1024.0
+#: Side of the square matrices of the matrix-multiply yardstick (512 in --quick runs).
+MATMUL_SIZE = 2048
 
 
 # --------------------------------------------------------------------------- machine, images
@@ -213,6 +216,21 @@ def run_ours(content: Tensor, style: Tensor, layers: str, evals: int, **extra: A
         return stylize(content, style, steps=evals, **ours_kwargs(content, layers), **extra)
 
 
+@contextlib.contextmanager
+def allocator_setting(reuse: bool) -> Iterator[None]:
+    """Run ``optimize_pixels`` with (the default) or without its allocator setting."""
+    old = os.environ.get("NST_TEACH_MALLOPT")
+    if not reuse:
+        os.environ["NST_TEACH_MALLOPT"] = "0"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("NST_TEACH_MALLOPT", None)
+        else:
+            os.environ["NST_TEACH_MALLOPT"] = old
+
+
 # --------------------------------------------------------------------------- flops
 def flops_per_eval(height: int, width: int, layers: str, program: str) -> int:
     """FLOPs one evaluation performs: the baseline also computes weight gradients and
@@ -250,15 +268,19 @@ def per_eval_section(
             base = Baseline(content, style, layers)
             base.run(2)  # warm-up (allocator, oneDNN primitive caches)
             run_ours(content, style, layers, 2)
-            b_s, o_s = [], []
+            b_s, o_s, mm = [], [], []
             for _ in range(rounds):
                 b = base.run(n)
                 b_s.append(b.seconds / b.evals)
+                # the yardstick right next to the run it is compared with: this machine's
+                # speed drifts by tens of per cent over minutes (shared host, clocks)
+                mm.append(matmul_gflops(MATMUL_SIZE, repeats=3))
                 o = run_ours(content, style, layers, n)
                 o_s.append(o.seconds_per_eval)
             ratios = [o / b for o, b in zip(o_s, b_s)]
             fb = flops_per_eval(h, w, layers, "baseline")
             fo = flops_per_eval(h, w, layers, "nst_teach")
+            fractions = [fo / o / 1e9 / m for o, m in zip(o_s, mm)]
             rows.append(
                 {
                     "size": size,
@@ -276,11 +298,15 @@ def per_eval_section(
                     "baseline_gflops": fb / _median(b_s) / 1e9,
                     "nst_teach_gflops": fo / _median(o_s) / 1e9,
                     "nst_teach_gflops_best": fo / min(o_s) / 1e9,
+                    "matmul_gflops_rounds": mm,
+                    "matmul_fraction": _median(fractions),
+                    "matmul_fraction_all": fractions,
                 }
             )
             progress(
                 f"{w}x{h} {layers}: baseline {_median(b_s):.3f} s, nst_teach "
-                f"{_median(o_s):.3f} s per evaluation, ratio {_median(ratios):.2f}"
+                f"{_median(o_s):.3f} s per evaluation, ratio {_median(ratios):.2f}, "
+                f"{100 * _median(fractions):.0f}% of the matmul rate"
             )
             del base
     return rows
@@ -294,7 +320,7 @@ def ablation_section(size: int, layers: str, rounds: int, evals: int) -> list[di
     units = tutorial_units(h, w, style_layers, content_layers)
     names = tuple(dict.fromkeys(style_layers + content_layers))
 
-    def ours(channels_last: bool, fused: bool) -> Callable[[int], float]:
+    def ours(channels_last: bool, fused: bool, reuse: bool = True) -> Callable[[int], float]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             vgg = VGG19Features(names, weights="random", channels_last=channels_last)
@@ -311,16 +337,18 @@ def ablation_section(size: int, layers: str, rounds: int, evals: int) -> list[di
         )
 
         def run(n: int) -> float:
-            r = optimize_pixels(objective, content, steps=n, progress=False)
+            with allocator_setting(reuse):
+                r = optimize_pixels(objective, content, steps=n, progress=False)
             return r.seconds / r.evals
 
         return run
 
-    def baseline(frozen: bool) -> Callable[[int], float]:
+    def baseline(frozen: bool, reuse: bool = False) -> Callable[[int], float]:
         b = Baseline(content, style, layers, frozen=frozen)
 
         def run(n: int) -> float:
-            r = b.run(n)
+            with reuse_freed_memory() if reuse else contextlib.nullcontext():
+                r = b.run(n)
             return r.seconds / r.evals
 
         return run
@@ -339,9 +367,19 @@ def ablation_section(size: int, layers: str, rounds: int, evals: int) -> list[di
             ours(False, True),
         ),
         (
-            "+ channels-last (= stylize)",
+            "+ channels-last",
             "NHWC activations and weights for oneDNN",
+            ours(True, True, reuse=False),
+        ),
+        (
+            "+ reuse freed memory (= stylize)",
+            "glibc keeps freed buffers: no page faults",
             ours(True, True),
+        ),
+        (
+            "(baseline + reuse freed memory)",
+            "the allocator setting alone, for comparison",
+            baseline(False, reuse=True),
         ),
     ]
     for _, _, fn in ladder:
@@ -553,7 +591,7 @@ def print_report(report: dict[str, Any]) -> None:
                 f" {_fmt_s(r['nst_teach_s']):>11} {r['ratio']:>6.2f}"
                 f" {r['baseline_flops'] / 1e9:>10.1f} {r['nst_teach_flops'] / 1e9:>10.1f}"
                 f" {r['baseline_gflops']:>12.1f} {r['nst_teach_gflops']:>12.1f}"
-                f" {100 * r['nst_teach_gflops'] / mm:>7.0f}%"
+                f" {100 * r.get('matmul_fraction', r['nst_teach_gflops'] / mm):>7.0f}%"
             )
     ab = report.get("ablation")
     if ab:
@@ -625,7 +663,7 @@ def target_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
         if r["layers"] == "paper":
-            frac = r["nst_teach_gflops"] / mm
+            frac = r.get("matmul_fraction", r["nst_teach_gflops"] / mm)
             out.append(
                 {
                     "name": f"fraction of matmul rate {r['size']} px paper",
@@ -713,7 +751,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     report: dict[str, Any] = {"benchmark": "bench_stylize", "machine": machine_info()}
     report["images"] = load_pair(32)[2]
-    mm_size = 512 if args.quick else 2048
+    global MATMUL_SIZE
+    if args.quick:
+        MATMUL_SIZE = 512
+    mm_size = MATMUL_SIZE
     report["matmul_size"] = mm_size
     mm_all = [matmul_gflops(mm_size)]
     steps = [s for s in ("per-eval", "ablation", "memory", "ttl") if s not in args.skip]

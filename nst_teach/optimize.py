@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from .objective import check_weight
+from .perf import reuse_freed_memory
 
 OPTIMIZERS = ("lbfgs", "adam", "gd")
 #: Default learning rates; L-BFGS takes unit steps along its quasi-Newton direction.
@@ -161,29 +162,31 @@ def optimize_pixels(
 
     bar = _progress_bar(steps) if progress else None
     start = time.perf_counter()
-    try:
-        while evals < steps:
-            try:
-                opt.step(closure)
-            except _NonFinite as exc:
-                stopped = str(exc)
-                break
-            if clamp:
-                with torch.no_grad():
-                    x.clamp_(0.0, 1.0)
-                if isinstance(opt, torch.optim.LBFGS):
-                    record_projected_step(opt, x, last_good)
-            if bar is not None:
-                bar.update(evals - bar.n)
-                bar.set_postfix(loss=f"{history['total'][-1]:.4g}", refresh=False)
-            if callback is not None:
-                last = {name: values[-1] for name, values in history.items()}
-                if callback(evals, x.detach(), last) is True:
-                    stopped = f"the callback stopped the run after {evals} evaluations"
+    # each evaluation frees and allocates the same buffers: keep them for reuse (perf.py)
+    with reuse_freed_memory():
+        try:
+            while evals < steps:
+                try:
+                    opt.step(closure)
+                except _NonFinite as exc:
+                    stopped = str(exc)
                     break
-    finally:
-        if bar is not None:
-            bar.close()
+                if clamp:
+                    with torch.no_grad():
+                        x.clamp_(0.0, 1.0)
+                    if isinstance(opt, torch.optim.LBFGS):
+                        record_projected_step(opt, x, last_good)
+                if bar is not None:
+                    bar.update(evals - bar.n)
+                    bar.set_postfix(loss=f"{history['total'][-1]:.4g}", refresh=False)
+                if callback is not None:
+                    last = {name: values[-1] for name, values in history.items()}
+                    if callback(evals, x.detach(), last) is True:
+                        stopped = f"the callback stopped the run after {evals} evaluations"
+                        break
+        finally:
+            if bar is not None:
+                bar.close()
     seconds = time.perf_counter() - start
     final = x.detach()
     if stopped is not None and stopped.startswith("the loss became"):

@@ -17,7 +17,12 @@ from nst_teach.losses import content_loss, style_layer_loss, style_layer_loss_gr
 from nst_teach.multiscale import check_scales, scale_sizes, split_steps, upsample
 from nst_teach.objective import StyleObjective
 from nst_teach.optimize import optimize_pixels
-from nst_teach.perf import fused_content_loss, fused_style_layer_loss, matmul_gflops
+from nst_teach.perf import (
+    fused_content_loss,
+    fused_style_layer_loss,
+    matmul_gflops,
+    reuse_freed_memory,
+)
 from nst_teach.vgg import VGG19Features
 
 BENCH_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -199,6 +204,39 @@ def test_lbfgs_learns_from_the_clipped_step() -> None:
     torch.testing.assert_close(run.image, torch.tensor([[[[1.0, 0.0, 0.3]]]]), atol=1e-4, rtol=0)
     losses = run.history["total"]
     assert all(b <= a + 1e-6 for a, b in pairwise(losses))  # no blow-up
+
+
+@pytest.mark.parametrize("layout", ["nchw", "channels_last"])
+def test_fused_style_loss_gradient_owns_its_memory(layout: str) -> None:
+    # a gradient that is not a view can take the ReLU's gradient in place (no extra buffer)
+    f = torch.rand(1, 8, 6, 5)
+    if layout == "channels_last":
+        f = f.contiguous(memory_format=torch.channels_last)
+    f.requires_grad_(True)
+    (grad,) = torch.autograd.grad(fused_style_layer_loss(f, torch.rand(8, 8)), f)
+    assert grad._base is None
+    assert grad.is_contiguous(
+        memory_format=torch.channels_last if layout == "channels_last" else torch.contiguous_format
+    )
+
+
+def test_reuse_freed_memory_changes_no_value(images) -> None:  # type: ignore[no-untyped-def]
+    content, style = images
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vgg = VGG19Features(LAYERS, weights="random")
+    objective = StyleObjective(vgg, content, style, content_layers=CONTENT, style_layers=STYLE)
+    plain = objective(content)["total"]
+    with reuse_freed_memory() as applied:
+        again = objective(content)["total"]
+    assert applied is sys.platform.startswith("linux")
+    assert float(again) == float(plain)
+
+
+def test_reuse_freed_memory_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NST_TEACH_MALLOPT", "0")
+    with reuse_freed_memory() as applied:
+        assert applied is False
 
 
 def test_matmul_gflops_is_positive() -> None:
