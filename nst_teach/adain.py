@@ -42,8 +42,8 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import Tensor
 
-from .losses import content_loss, total_variation_loss
-from .objective import check_weight, resolve_layer_weights
+from .losses import content_loss
+from .objective import LayerObjective, check_weight
 from .vgg import VGG19Features
 
 #: :math:`\epsilon` inside the square root of :math:`\sigma`, as in the authors' code.
@@ -159,7 +159,7 @@ def statistics_count(n: int) -> dict[str, int]:
     return {"gram": n * (n + 1) // 2, "mean_std": 2 * n}
 
 
-class MeanStdObjective:
+class MeanStdObjective(LayerObjective):
     r"""Style transfer with the mean/std statistic in place of the Gram matrix:
 
     .. math::
@@ -195,16 +195,15 @@ class MeanStdObjective:
         beta: float = 1.0,
         tv_weight: float = 0.0,
     ) -> None:
-        self.extractor = extractor
-        self.content_layers = tuple(content_layers)
-        self.style_layers = tuple(style_layers)
-        missing = set(self.content_layers + self.style_layers) - set(extractor.layers)
-        if missing:
-            raise ValueError(f"the extractor does not compute {sorted(missing)}")
-        self.layer_weights = resolve_layer_weights(self.style_layers, layer_weights)
-        self.alpha = check_weight("alpha", alpha)
-        self.beta = check_weight("beta", beta)
-        self.tv_weight = check_weight("tv_weight", tv_weight)
+        super().__init__(
+            extractor,
+            content_layers=content_layers,
+            style_layers=style_layers,
+            layer_weights=layer_weights,
+            alpha=alpha,
+            beta=beta,
+            tv_weight=tv_weight,
+        )
         with torch.no_grad():
             cf, sf = extractor(content), extractor(style)
             self.content_targets = {n: cf[n].detach() for n in self.content_layers}
@@ -212,20 +211,11 @@ class MeanStdObjective:
 
     def __call__(self, image: Tensor) -> dict[str, Tensor]:
         feats = self.extractor(image)
-        zero = image.new_zeros(())
-        content = sum(
-            (content_loss(feats[n], self.content_targets[n]) for n in self.content_layers), zero
+        return self.combine(
+            image,
+            lambda n: content_loss(feats[n], self.content_targets[n]),
+            lambda n: mean_std_loss(feats[n], self.style_features[n]),
         )
-        style = sum(
-            (
-                self.layer_weights[n] * mean_std_loss(feats[n], self.style_features[n])
-                for n in self.style_layers
-            ),
-            zero,
-        )
-        tv = total_variation_loss(image) if self.tv_weight else zero
-        total = self.alpha * content + self.beta * style + self.tv_weight * tv
-        return {"content": content, "style": style, "tv": tv, "total": total}
 
 
 class AdaINObjective:

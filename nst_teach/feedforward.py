@@ -38,8 +38,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .losses import content_loss, gram_matrix, style_layer_loss, total_variation_loss
-from .objective import check_weight, resolve_layer_weights
+from .losses import content_loss, gram_matrix, style_layer_loss
+from .objective import LayerObjective, check_weight
 from .optimize import check_steps
 from .vgg import VGG19Features
 
@@ -172,7 +172,7 @@ def random_crops(
     return torch.cat(out).clamp(0.0, 1.0)
 
 
-class PerceptualLoss:
+class PerceptualLoss(LayerObjective):
     r"""Johnson et al.'s loss for a batch, with the paper's normalisations:
 
     .. math::
@@ -196,16 +196,15 @@ class PerceptualLoss:
         beta: float = 1e6,
         tv_weight: float = 0.0,
     ) -> None:
-        self.extractor = extractor
-        self.content_layers = tuple(content_layers)
-        self.style_layers = tuple(style_layers)
-        missing = set(self.content_layers + self.style_layers) - set(extractor.layers)
-        if missing:
-            raise ValueError(f"the extractor does not compute {sorted(missing)}")
-        self.layer_weights = resolve_layer_weights(self.style_layers, layer_weights)
-        self.alpha = check_weight("alpha", alpha)
-        self.beta = check_weight("beta", beta)
-        self.tv_weight = check_weight("tv_weight", tv_weight)
+        super().__init__(
+            extractor,
+            content_layers=content_layers,
+            style_layers=style_layers,
+            layer_weights=layer_weights,
+            alpha=alpha,
+            beta=beta,
+            tv_weight=tv_weight,
+        )
         with torch.no_grad():
             feats = extractor(style)
             self.style_grams = {n: gram_matrix(feats[n]).detach() for n in self.style_layers}
@@ -215,21 +214,12 @@ class PerceptualLoss:
         with torch.no_grad():
             target = self.extractor(inputs)
         feats = self.extractor(output)
-        zero = output.new_zeros(())
-        content = sum((content_loss(feats[n], target[n]) for n in self.content_layers), zero) / b
-        style = (
-            sum(
-                (
-                    self.layer_weights[n] * style_layer_loss(feats[n], self.style_grams[n])
-                    for n in self.style_layers
-                ),
-                zero,
-            )
-            / b
+        return self.combine(
+            output,
+            lambda n: content_loss(feats[n], target[n]),
+            lambda n: style_layer_loss(feats[n], self.style_grams[n]),
+            batch=b,
         )
-        tv = total_variation_loss(output) / b if self.tv_weight else zero
-        total = self.alpha * content + self.beta * style + self.tv_weight * tv
-        return {"content": content, "style": style, "tv": tv, "total": total}
 
 
 @dataclass

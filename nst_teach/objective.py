@@ -16,7 +16,7 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 from torch import Tensor
@@ -79,7 +79,69 @@ def style_gram_targets(
         return {n: gram_matrix(feats[n]) for n in layers}
 
 
-class StyleObjective:
+class LayerObjective:
+    r"""What the objectives share: their layers, the weights, and the weighted sum of Eq. (7),
+
+    .. math::
+
+        \mathcal{L} = \alpha \sum_{l \in C} \mathcal{L}^l_\text{content}
+        + \beta \sum_{l \in S} w_l E_l + \lambda_\text{TV} \mathcal{L}_\text{TV}.
+
+    A subclass computes its targets once and, on each call, gives :meth:`combine` its
+    per-layer content and style terms (:class:`StyleObjective` uses Gram matrices,
+    :class:`~nst_teach.adain.MeanStdObjective` means and standard deviations).
+
+    Examples:
+        >>> from nst_teach.vgg import VGG19Features
+        >>> vgg = VGG19Features(["conv1_1", "conv2_1"], weights="random")
+        >>> o = LayerObjective(vgg, content_layers=["conv2_1"], style_layers=["conv1_1"], beta=2)
+        >>> x = torch.zeros(1, 3, 8, 8)
+        >>> o.combine(x, lambda n: torch.tensor(3.0), lambda n: torch.tensor(0.5))["total"]
+        tensor(4.)
+    """
+
+    def __init__(
+        self,
+        extractor: VGG19Features,
+        *,
+        content_layers: Sequence[str],
+        style_layers: Sequence[str],
+        layer_weights: Mapping[str, float] | Sequence[float] | None = None,
+        alpha: float = 1.0,
+        beta: float = 1e3,
+        tv_weight: float = 0.0,
+    ) -> None:
+        self.extractor = extractor
+        self.content_layers = tuple(content_layers)
+        self.style_layers = tuple(style_layers)
+        missing = set(self.content_layers + self.style_layers) - set(extractor.layers)
+        if missing:
+            raise ValueError(f"the extractor does not compute {sorted(missing)}")
+        self.layer_weights = resolve_layer_weights(self.style_layers, layer_weights)
+        self.alpha = check_weight("alpha", alpha)
+        self.beta = check_weight("beta", beta)
+        self.tv_weight = check_weight("tv_weight", tv_weight)
+
+    def combine(
+        self,
+        image: Tensor,
+        content_term: Callable[[str], Tensor],
+        style_term: Callable[[str], Tensor],
+        batch: int = 1,
+    ) -> dict[str, Tensor]:
+        """``{"content", "style", "tv", "total"}`` from the terms of each layer (each
+        divided by ``batch``, for a loss averaged over a batch of images)."""
+        zero = image.new_zeros(())
+        content = sum((content_term(n) for n in self.content_layers), zero)
+        style = sum((self.layer_weights[n] * style_term(n) for n in self.style_layers), zero)
+        tv = total_variation_loss(image) if self.tv_weight else zero
+        if batch != 1:
+            content, style, tv = content / batch, style / batch, tv / batch
+        total = self.alpha * content + self.beta * style + self.tv_weight * tv
+        return {"content": content, "style": style, "tv": tv, "total": total}
+
+
+class StyleObjective(LayerObjective):
     r"""The total loss of Eq. (7), :math:`\alpha \mathcal{L}_\text{content} + \beta
     \mathcal{L}_\text{style} (+ \lambda_\text{TV} \mathcal{L}_\text{TV})`, as a function of
     the image.
@@ -111,16 +173,15 @@ class StyleObjective:
         style_grams: Mapping[str, Tensor] | None = None,
         fused: bool = True,
     ) -> None:
-        self.extractor = extractor
-        self.content_layers = tuple(content_layers)
-        self.style_layers = tuple(style_layers)
-        missing = set(self.content_layers + self.style_layers) - set(extractor.layers)
-        if missing:
-            raise ValueError(f"the extractor does not compute {sorted(missing)}")
-        self.layer_weights = resolve_layer_weights(self.style_layers, layer_weights)
-        self.alpha = check_weight("alpha", alpha)
-        self.beta = check_weight("beta", beta)
-        self.tv_weight = check_weight("tv_weight", tv_weight)
+        super().__init__(
+            extractor,
+            content_layers=content_layers,
+            style_layers=style_layers,
+            layer_weights=layer_weights,
+            alpha=alpha,
+            beta=beta,
+            tv_weight=tv_weight,
+        )
         self.fused = bool(fused)
         with torch.no_grad():
             content_feats = extractor(content)
@@ -133,19 +194,10 @@ class StyleObjective:
 
     def __call__(self, image: Tensor) -> dict[str, Tensor]:
         feats = self.extractor(image)
-        zero = image.new_zeros(())
         c_loss = fused_content_loss if self.fused else content_loss
         s_loss = fused_style_layer_loss if self.fused else style_layer_loss
-        content = sum(
-            (c_loss(feats[n], self.content_targets[n]) for n in self.content_layers), zero
+        return self.combine(
+            image,
+            lambda n: c_loss(feats[n], self.content_targets[n]),
+            lambda n: s_loss(feats[n], self.style_grams[n]),
         )
-        style = sum(
-            (
-                self.layer_weights[n] * s_loss(feats[n], self.style_grams[n])
-                for n in self.style_layers
-            ),
-            zero,
-        )
-        tv = total_variation_loss(image) if self.tv_weight else zero
-        total = self.alpha * content + self.beta * style + self.tv_weight * tv
-        return {"content": content, "style": style, "tv": tv, "total": total}

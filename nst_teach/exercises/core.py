@@ -128,6 +128,39 @@ class Exercise:
         print(f"Solution:\n{self.solution_text}")
 
 
+#: What :func:`function_checker` appends to a diagnosis: the shapes of the failing inputs.
+SHAPES_SUFFIX = " (for inputs of shape "
+
+
+def with_notes(
+    check: Callable[[Any], str | None], notes: Sequence[tuple[str, str]]
+) -> Callable[[Any], str | None]:
+    """Wrap a checker: add a specific note for a known mistake to its message.
+
+    ``notes`` pairs a phrase of the diagnosis (the message before the shapes of the inputs
+    that :func:`function_checker` appends) with the note to add; the first match wins.
+
+    Examples:
+        >>> check = lambda f: f"shape (2,) should be ()" + SHAPES_SUFFIX + "(2,))"
+        >>> with_notes(check, [("shape", "sum to one number")])(None)
+        'shape (2,) should be () (for inputs of shape (2,)): sum to one number'
+        >>> with_notes(lambda f: "sign flipped" + SHAPES_SUFFIX + "(2,))", [("shape", "x")])(None)
+        'sign flipped (for inputs of shape (2,))'
+    """
+
+    def wrapped(student: Any) -> str | None:
+        problem = check(student)
+        if problem is None:
+            return None
+        diagnosis = problem.split(SHAPES_SUFFIX, 1)[0]
+        for phrase, note in notes:
+            if phrase in diagnosis:
+                return f"{problem}: {note}"
+        return problem
+
+    return wrapped
+
+
 def function_checker(
     reference: Callable[..., Tensor],
     cases: Sequence[tuple[Any, ...]],
@@ -143,7 +176,7 @@ def function_checker(
             problem = diagnose(student(*args), reference(*args), rtol=rtol, atol=atol)
             if problem is not None:
                 shapes = ", ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
-                return f"{problem} (for inputs of shape {shapes})"
+                return f"{problem}{SHAPES_SUFFIX}{shapes})"
         return None
 
     return check

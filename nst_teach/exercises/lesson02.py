@@ -22,7 +22,7 @@ from torch import Tensor
 
 from ..losses import content_loss as _content_loss
 from ..losses import content_loss_grad as _content_loss_grad
-from .core import Exercise, function_checker
+from .core import Exercise, function_checker, with_notes
 
 _g = torch.Generator().manual_seed(2)
 #: Test cases: feature matrices (N, M) and activations (1, N, H, W).
@@ -36,24 +36,9 @@ def _relu_grad_reference(pre: Tensor, target: Tensor) -> Tensor:
     return _content_loss_grad(torch.relu(pre), target, relu_mask=True)
 
 
-def _with_notes(check, notes):  # type: ignore[no-untyped-def]
-    """Wrap a checker: replace generic messages by specific ones for known mistakes."""
-
-    def wrapped(student: Any) -> str | None:
-        problem = check(student)
-        if problem is None:
-            return None
-        for pattern, note in notes:
-            if pattern in problem:
-                return f"{problem}: {note}"
-        return problem
-
-    return wrapped
-
-
 content_loss = Exercise(
     name="content loss, Eq. (1)",
-    checker=_with_notes(
+    checker=with_notes(
         function_checker(_content_loss, CASES),
         [
             ("2 times", "did you forget the factor 1/2?"),
@@ -67,7 +52,7 @@ content_loss = Exercise(
 
 content_grad = Exercise(
     name="gradient of the content loss w.r.t. F, Eq. (2)",
-    checker=_with_notes(
+    checker=with_notes(
         function_checker(_content_loss_grad, CASES),
         [
             ("sign", "the derivative of (F - P)^2 / 2 with respect to F is +(F - P)"),

@@ -27,7 +27,7 @@ from torch import Tensor
 
 from ..losses import gram_matrix, style_layer_loss_grad
 from ..losses import style_layer_loss as _style_layer_loss
-from .core import Exercise, function_checker
+from .core import Exercise, function_checker, with_notes
 
 _g = torch.Generator().manual_seed(3)
 
@@ -44,19 +44,6 @@ FA_CASES = [
 ]
 
 
-def _with_notes(check, notes):  # type: ignore[no-untyped-def]
-    def wrapped(student: Any) -> str | None:
-        problem = check(student)
-        if problem is None:
-            return None
-        for pattern, note in notes:
-            if pattern in problem:
-                return f"{problem}: {note}"
-        return problem
-
-    return wrapped
-
-
 def _check_gram(student: Any) -> str | None:
     if not callable(student):
         return f"expected a function, got {type(student).__name__}"
@@ -67,7 +54,7 @@ def _check_gram(student: Any) -> str | None:
             f"your matrix is {tuple(got.shape)}, M x M: you computed F^T F (positions x "
             "positions); the Gram matrix is F F^T, N x N (filters x filters)"
         )
-    return _with_notes(
+    return with_notes(
         function_checker(gram_matrix, F_CASES),
         [("factor", "Eq. (3) has no normalisation: G = F F^T, summed over positions")],
     )(student)
@@ -82,7 +69,7 @@ gram = Exercise(
 
 style_layer_loss = Exercise(
     name="style loss of one layer, Eq. (4)",
-    checker=_with_notes(
+    checker=with_notes(
         function_checker(_style_layer_loss, FA_CASES),
         [
             ("4 times", "did you forget the 4 in 1/(4 N^2 M^2)?"),
@@ -101,7 +88,7 @@ style_layer_loss = Exercise(
 
 style_grad = Exercise(
     name="gradient of E_l w.r.t. F, Eq. (6)",
-    checker=_with_notes(
+    checker=with_notes(
         function_checker(style_layer_loss_grad, FA_CASES),
         [
             (
@@ -142,7 +129,7 @@ MMD_CASES = [
 
 mmd2 = Exercise(
     name="squared MMD with the kernel (x^T y)^2",
-    checker=_with_notes(
+    checker=with_notes(
         function_checker(mmd2_reference, MMD_CASES),
         [
             ("sign", "the cross term enters with -2"),
