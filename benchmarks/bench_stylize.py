@@ -692,15 +692,19 @@ def target_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
     ttl = report.get("time_to_loss")
     if ttl:
         for label, run in ttl["runs"].items():
-            t = run["reach_target"]
-            out.append(
-                {
-                    "name": f"time-to-loss ratio ({label}, {ttl['size']} px {ttl['layers']})",
-                    "value": round(t["ratio"], 3) if t else None,
-                    "target": f"<= {TARGETS['time_to_loss_ratio']}",
-                    "met": bool(t) and t["ratio"] <= TARGETS["time_to_loss_ratio"],
-                }
-            )
+            for key, what in (("reach_target", ""), ("reach_baseline_best", ", to its lowest")):
+                # the reading: the loss after the baseline's last evaluation; the
+                # stricter one: its lowest loss on the way (the baseline's loss can rise)
+                t = run[key]
+                out.append(
+                    {
+                        "name": f"time-to-loss ratio{what} ({label}, {ttl['size']} px "
+                        f"{ttl['layers']})",
+                        "value": round(t["ratio"], 3) if t else None,
+                        "target": f"<= {TARGETS['time_to_loss_ratio']}",
+                        "met": bool(t) and t["ratio"] <= TARGETS["time_to_loss_ratio"],
+                    }
+                )
     return out
 
 
