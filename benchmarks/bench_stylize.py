@@ -618,7 +618,7 @@ def print_report(report: dict[str, Any]) -> None:
             if "peak_rss_mb" in p and p["peak_rss_mb"] is not None:
                 print(
                     f"  {program:<10} {p['peak_rss_mb']:8.0f} MiB peak "
-                    f"({p['rss_before_mb'] or 0:.0f} MiB after loading torch, images, weights)"
+                    f"({p['rss_before_mb'] or 0:.0f} MiB with torch and the images loaded, before the network)"
                 )
             else:
                 print(f"  {program:<10} unknown: {p.get('error', 'no measurement')}")
