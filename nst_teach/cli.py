@@ -193,6 +193,7 @@ def doctor_report() -> dict[str, str]:
     import torch
 
     from .device import pick_device
+    from .perf import reuse_freed_memory
     from .weights import imagenet_weights_cached, imagenet_weights_path
 
     try:
@@ -203,6 +204,8 @@ def doctor_report() -> dict[str, str]:
         tv_version = f"not importable ({type(exc).__name__}: {exc})"
     from . import __version__
 
+    with reuse_freed_memory() as reused:
+        pass
     return {
         "nst-teach": __version__,
         "python": platform.python_version(),
@@ -210,6 +213,8 @@ def doctor_report() -> dict[str, str]:
         "torchvision": tv_version,
         "device": str(pick_device()),
         "cpu threads": str(torch.get_num_threads()),
+        "cpu vector instructions": torch.backends.cpu.get_cpu_capability(),
+        "reuse freed memory": "yes (glibc mallopt during the loop)" if reused else "no",
         "imagenet weights cached": "yes" if imagenet_weights_cached() else "no",
         "imagenet weights path": str(imagenet_weights_path()),
     }
