@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import os
 import sys
 import time
@@ -199,16 +200,22 @@ _M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
 _GLIBC_MMAP_MAX_DEFAULT, _GLIBC_TRIM_THRESHOLD_DEFAULT = 65536, 128 * 1024
 
 
+@functools.lru_cache(maxsize=1)
 def _glibc() -> ctypes.CDLL | None:
-    if not sys.platform.startswith("linux") or os.environ.get("NST_TEACH_MALLOPT") == "0":
+    """The C library, if it is one with ``mallopt`` and ``malloc_trim`` (glibc on Linux)."""
+    if not sys.platform.startswith("linux"):
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        if not (hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim")):
-            return None  # a C library without them (musl, ...)
     except OSError:
         return None
+    if not (hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim")):
+        return None  # a C library without them (musl, ...)
     return libc
+
+
+_reuse_depth = 0  # nested blocks: only the outermost one sets and restores
+_reuse_applied = False
 
 
 @contextlib.contextmanager
@@ -216,35 +223,45 @@ def reuse_freed_memory() -> Iterator[bool]:
     r"""Within the block, let the C allocator keep freed memory for reuse (glibc on Linux).
 
     Every evaluation of the objective allocates and frees the same few dozen activation and
-    gradient buffers, many of them megabytes. glibc serves such blocks with ``mmap`` and
-    gives them back to the system when they are freed, so the next evaluation's buffers
-    start as fresh pages that the kernel must fault in and zero, one 4 KiB page at a time:
-    a large share of the time of ReLUs, additions and pooling goes to that. Inside this
-    block ``mallopt`` keeps the blocks in the heap and does not trim it, so each evaluation
-    reuses the memory of the last one; on leaving, the defaults come back and
-    ``malloc_trim`` hands the memory back. (PyTorch's CPU tuning guide suggests jemalloc or
-    tcmalloc for the same reason; this needs no extra library.) The values computed are the
-    same; only where memory comes from changes.
+    gradient buffers, many of them megabytes. glibc serves the largest with ``mmap`` and
+    unmaps them when they are freed, and it trims the top of its heap when much is free, so
+    the next evaluation's buffers start as fresh pages that the kernel must fault in and
+    zero, one 4 KiB page at a time: a large share of the time of ReLUs, additions and pooling
+    goes to that. Inside this block ``mallopt`` serves every block from the heap and never
+    trims it, so each evaluation reuses the memory of the last one; on leaving, the defaults
+    come back and ``malloc_trim`` hands the memory back. (PyTorch's CPU tuning guide suggests
+    jemalloc or tcmalloc for the same reason; this needs no extra library.) The values
+    computed are the same; only where memory comes from changes.
 
-    Yields ``True`` where the setting was applied, ``False`` elsewhere (other platforms and
+    Yields ``True`` where the setting is in force, ``False`` elsewhere (other platforms and
     C libraries, or ``NST_TEACH_MALLOPT=0`` in the environment), where it does nothing.
 
     Examples:
         >>> with reuse_freed_memory() as applied:
         ...     x = torch.ones(1 << 20).sum()
-        >>> float(x), applied in (True, False)
+        >>> float(x), isinstance(applied, bool)
         (1048576.0, True)
     """
-    libc = _glibc()
+    global _reuse_depth, _reuse_applied
+    libc = None if os.environ.get("NST_TEACH_MALLOPT") == "0" else _glibc()
     if libc is None:
         yield False
+        return
+    if _reuse_depth:
+        _reuse_depth += 1
+        try:
+            yield _reuse_applied
+        finally:
+            _reuse_depth -= 1
         return
     applied = bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(
         libc.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(2**31 - 1))
     )
+    _reuse_depth, _reuse_applied = 1, applied
     try:
         yield applied
     finally:
+        _reuse_depth = 0
         libc.mallopt(_M_MMAP_MAX, _GLIBC_MMAP_MAX_DEFAULT)
         libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_TRIM_THRESHOLD_DEFAULT)
         libc.malloc_trim(0)

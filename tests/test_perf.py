@@ -251,6 +251,14 @@ def test_reuse_freed_memory_changes_no_value(images) -> None:  # type: ignore[no
     assert float(again) == float(plain)
 
 
+def test_reuse_freed_memory_nests() -> None:
+    with reuse_freed_memory() as outer:
+        with reuse_freed_memory() as inner:
+            assert inner is outer
+        assert perf._reuse_depth == (1 if outer else 0)
+    assert perf._reuse_depth == 0
+
+
 def test_reuse_freed_memory_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NST_TEACH_MALLOPT", "0")
     with reuse_freed_memory() as applied:
