@@ -174,3 +174,38 @@ __all__ = [
     "to_numpy_image",
     "use_style",
 ]
+
+
+# ---------------------------------------------------------------- lesson 11: video frames
+
+
+def show_frame_rows(
+    rows: Mapping[str, Sequence[Tensor]],
+    size: float = 2.0,
+    suptitle: str | None = None,
+) -> Figure:
+    """Rows of frames, one row per method (``{row label: [frame 0, frame 1, ...]}``).
+
+    Frames are :math:`(1, 3, H, W)` images in :math:`[0, 1]`; each column is one time step.
+    """
+    labels = list(rows)
+    ncols = max(len(frames) for frames in rows.values())
+    fig, axes = plt.subplots(
+        len(labels), ncols, figsize=(size * ncols, size * len(labels)), squeeze=False
+    )
+    for i, label in enumerate(labels):
+        for j, ax in enumerate(axes[i]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            if j < len(rows[label]):
+                ax.imshow(to_numpy_image(rows[label][j]))
+            else:
+                ax.axis("off")
+            if i == 0:
+                ax.set_title(f"frame {j}")
+        axes[i, 0].set_ylabel(label, fontsize=10)
+    if suptitle:
+        fig.suptitle(suptitle, fontweight="bold")
+    fig.tight_layout()
+    return fig
