@@ -193,7 +193,7 @@ def frame_differences(frames: Sequence[Tensor]) -> Tensor:
 
 
 def temporal_loss(image: Tensor, warped: Tensor, mask: Tensor) -> Tensor:
-    r"""Ruder et al.'s short-term temporal loss (GCPR 2016, Eq. 7):
+    r"""Ruder et al.'s short-term temporal loss (GCPR 2016, arXiv:1604.08610):
 
     .. math::
 
@@ -250,7 +250,7 @@ def stylize_frames(
 ) -> VideoResult:
     r"""Stylise the frames of a pan, each on its own or tied to the previous result.
 
-    Methods (Ruder et al. 2016, Sec. 3):
+    Methods (after Ruder et al. 2016):
 
     - ``"independent"``: every frame from its own start (``init``: ``"noise"`` with seed
       ``seed + t``, or ``"content"``, the frame itself), as an image-by-image tool would.
