@@ -195,3 +195,20 @@ def test_exercises_have_solution_regions(lesson: str) -> None:
     assert exercises
     for cell in exercises:
         assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+
+
+@pytest.mark.parametrize("module", ["lesson00", "lesson01", "lesson02", "lesson03", "lesson04"])
+def test_no_hint_is_the_solution(module: str) -> None:
+    import importlib
+
+    from nst_teach.exercises.core import Exercise
+
+    mod = importlib.import_module(f"nst_teach.exercises.{module}")
+    exercises = [v for v in vars(mod).values() if isinstance(v, Exercise)]
+    assert exercises
+    for ex in exercises:
+        code = [line.strip() for line in ex.solution_text.splitlines() if line.strip()]
+        lines = [line.removeprefix("return ").split("#")[0].strip() for line in code[1:] or code]
+        answer = max(lines, key=len)  # the line that does the work
+        squeezed = re.sub(r"\s+", "", ex.hint_text)
+        assert re.sub(r"\s+", "", answer) not in squeezed, (ex.name, answer)

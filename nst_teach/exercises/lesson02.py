@@ -101,7 +101,10 @@ content_grad = Exercise(
             ("2 times", "the 1/2 cancels the 2 from differentiating the square"),
         ],
     ),
-    hint_text="Differentiate (1/2) (F_ij - P_ij)^2 with respect to F_ij; other entries do not depend on it.",
+    hint_text=(
+        "Only one term of the double sum contains F_ij. Differentiate that term; what happens to "
+        "the 1/2?"
+    ),
     solution_text="def my_content_grad(F, P):\n    return F - P",
 )
 
@@ -126,8 +129,8 @@ content_grad_preactivation = Exercise(
     name="gradient through the ReLU (the case split of Eq. 2)",
     checker=_check_relu_grad,
     hint_text=(
-        "Chain rule: dL/dZ = dL/dF * dF/dZ with F = relu(Z); dF/dZ is 1 where Z > 0 and 0 where "
-        "Z < 0."
+        "Chain rule through F = relu(Z): what is dF/dZ where Z > 0, and where Z < 0? Which "
+        "difference does the loss see, Z - P or F - P?"
     ),
     solution_text=(
         "def my_content_grad_preactivation(Z, P):\n"
