@@ -1,8 +1,11 @@
 r"""The losses of Gatys, Ecker and Bethge, exactly as the paper writes them.
 
-Notation (arXiv 1508.06576, Sec. 2): at layer :math:`l` with :math:`N_l` filters and
-:math:`M_l` = height x width positions, :math:`F^l \in \mathbb{R}^{N_l \times M_l}` holds the
-generated image's features and :math:`P^l` the content image's. Functions here take
+Notation (Gatys, Ecker and Bethge, "A Neural Algorithm of Artistic Style", arXiv:1508.06576,
+2015, section "Methods"; the arXiv paper has no numbered sections, its CVPR 2016 version "Image
+Style Transfer Using Convolutional Neural Networks" has it in Sec. 2; equation numbers here are
+the arXiv paper's (1)-(7)): at layer :math:`l` with :math:`N_l` filters and :math:`M_l` =
+height x width positions, :math:`F^l \in \mathbb{R}^{N_l \times M_l}` holds the generated image's
+features and :math:`P^l` the content image's. Functions here take
 activations of shape :math:`(B, N_l, H_l, W_l)` (as :class:`VGG19Features` returns them) or
 a single feature matrix of shape :math:`(N_l, M_l)`; losses are summed over the batch.
 """

@@ -165,12 +165,110 @@ def show_matrix(
     return fig
 
 
+# ---------------------------------------------------------------- lessons 01-04 (issue11-a)
+
+
+def plot_channel_histograms(panels: Mapping[str, Tensor], bins: int = 50) -> Figure:
+    """Histograms of the R, G, B values of images :math:`(1, 3, H, W)`, one panel each.
+
+    ``panels`` maps a panel title to an image (for instance the photo as stored and the same
+    photo after the ImageNet normalisation of lesson 01).
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.2), squeeze=False)
+    for ax, (title, image) in zip(axes[0], panels.items()):
+        values = image.detach().float().cpu()
+        for c, (name, colour) in enumerate(zip("RGB", ["#d62728", "#2ca02c", "#1f77b4"])):
+            ax.hist(
+                values[0, c].flatten().numpy(), bins=bins, histtype="step", color=colour, label=name
+            )
+        ax.set(title=title, xlabel="value", ylabel="pixels")
+        ax.axvline(0, color="k", lw=0.8)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_layer_costs(rows: Sequence[Mapping], title_size: str = "") -> Figure:
+    """Bar charts of parameters (millions) and forward MACs (G) per layer.
+
+    ``rows`` are rows of :func:`nst_teach.architecture.layer_table` (convolutions).
+    """
+    names = [r["name"] for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+    axes[0].bar(names, [r["params"] / 1e6 for r in rows], color="#1f77b4")
+    axes[0].set(title="parameters per convolution", ylabel="millions")
+    axes[1].bar(names, [r["macs"] / 1e9 for r in rows], color="#d62728")
+    axes[1].set(title=f"forward cost per convolution {title_size}".strip(), ylabel="GMACs")
+    for ax in axes:
+        ax.set_xlabel("layer")
+        ax.tick_params(axis="x", rotation=90)
+    fig.tight_layout()
+    return fig
+
+
+def show_receptive_fields(image: Tensor, rows: Sequence[Mapping]) -> Figure:
+    """The receptive field of the centre position of each layer in ``rows``, drawn on ``image``.
+
+    ``rows`` are rows of :func:`nst_teach.architecture.layer_table` (key ``receptive_field``).
+    """
+    from matplotlib.patches import Rectangle
+
+    height, width = image.shape[-2:]
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.imshow(to_numpy_image(image))
+    ax.grid(False)
+    cy, cx = height / 2, width / 2
+    colours = ["#ffffff", "#ffd92f", "#fc8d62", "#e41a1c", "#984ea3", "#4daf4a", "#377eb8"]
+    for row, colour in zip(rows, colours):
+        r = row["receptive_field"]
+        ax.add_patch(
+            Rectangle(
+                (cx - r / 2, cy - r / 2),
+                r,
+                r,
+                fill=False,
+                lw=2,
+                ec=colour,
+                label=f"{row['name']}: {r} px",
+            )
+        )
+    ax.set(
+        xlim=(0, width),
+        ylim=(height, 0),
+        title="Receptive field of one position",
+        xlabel="x (pixels)",
+        ylabel="y (pixels)",
+    )
+    ax.legend(loc="lower left", fontsize=8, framealpha=0.8, frameon=True)
+    return fig
+
+
+def plot_grouped_bars(
+    values: Mapping[str, Sequence[float]], columns: Sequence[str], title: str = "", ylabel: str = ""
+) -> Figure:
+    """Grouped bars: one group per column, one bar per entry of ``values`` (label -> values)."""
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    width = 0.8 / max(1, len(values))
+    for i, (label, vals) in enumerate(values.items()):
+        offset = (i - (len(values) - 1) / 2) * width
+        ax.bar([x + offset for x in range(len(columns))], list(vals), width, label=label)
+    ax.set_xticks(range(len(columns)), list(columns))
+    ax.set(title=title, xlabel="layer", ylabel=ylabel)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 __all__ = [
     "COLORS",
+    "plot_channel_histograms",
+    "plot_grouped_bars",
+    "plot_layer_costs",
     "plot_losses",
     "show_feature_maps",
     "show_images",
     "show_matrix",
+    "show_receptive_fields",
     "to_numpy_image",
     "use_style",
 ]

@@ -59,8 +59,8 @@ normalize = Exercise(
     name="ImageNet normalisation",
     checker=_check_normalize,
     hint_text=(
-        "Make mean and std tensors of shape (1, 3, 1, 1) so that they broadcast over "
-        "(1, 3, H, W); then (x - mean) / std."
+        "Eq. (1.1) needs one mean and one std per channel. Which shape must those tensors have "
+        "so that PyTorch broadcasts them over the batch, the rows and the columns of (B, 3, H, W)?"
     ),
     solution_text=(
         "def normalize(image):\n"
@@ -106,7 +106,10 @@ def _check_side(student: Callable[[int, int], Any]) -> str | None:
 side_after_pooling = Exercise(
     name="the side after k poolings",
     checker=_check_side,
-    hint_text="Each 2 x 2 pooling with stride 2 maps a side s to floor(s / 2); the convolutions (padding 1) keep it.",
+    hint_text=(
+        "Put k = 3, s = 2 and p = 0 into Eq. (1.2) for one pooling, try it on an odd side such as "
+        "7, then repeat it k times."
+    ),
     solution_text="def side_after_pooling(side, k):\n    for _ in range(k):\n        side = side // 2\n    return side",
 )
 
@@ -144,8 +147,45 @@ def _check_params(student: Callable[[int, int, int], Any]) -> str | None:
 conv_params = Exercise(
     name="parameters of a convolution",
     checker=_check_params,
-    hint_text="Each of the c_out filters has a k x k kernel for each of the c_in input channels, plus one bias.",
+    hint_text=(
+        "List every number that ONE filter of the layer learns (it looks at all input channels "
+        "over a k x k window); then count the filters."
+    ),
     solution_text="def conv_params(c_in, c_out, k):\n    return c_out * (c_in * k * k + 1)",
 )
 
-__all__ = ["conv_params", "normalize", "side_after_pooling"]
+
+def _check_receptive_field(answer: Any) -> str | None:
+    if isinstance(answer, Tensor):
+        answer = answer.item()
+    if not isinstance(answer, (int, float)):
+        return f"expected a number of pixels, got {type(answer).__name__}"
+    expected = layer_table(64, 64, ["relu3_1"])[0]["receptive_field"]
+    if answer == expected:
+        return None
+    if answer == 20:  # kept j = 2 after pool2
+        return (
+            f"you gave {answer}, expected {expected}: pool2 doubles the jump, so conv3_1 adds "
+            "(3 - 1) * 4, not (3 - 1) * 2"
+        )
+    if answer == 16:
+        return f"you gave {answer}, expected {expected}: you stopped at pool2; conv3_1 adds (3 - 1) * 4"
+    if answer == 7:
+        return f"you gave {answer}, expected {expected}: every step adds (k - 1) * j, with j the jump so far"
+    return f"you gave {answer}, expected {expected}"
+
+
+receptive_field_relu3_1 = Exercise(
+    name="receptive field of relu3_1, by Eq. (1.3)",
+    checker=_check_receptive_field,
+    hint_text=(
+        "Continue the worked example past conv2_1 (r = 10, j = 2): conv2_2, relu2_2 (a ReLU is "
+        "k = 1), pool2 (k = 2, s = 2), then conv3_1. Keep track of j."
+    ),
+    solution_text=(
+        "# conv2_2: 10 + 2 * 2 = 14; pool2: 14 + 1 * 2 = 16, j = 4; conv3_1: 16 + 2 * 4 = 24\n"
+        "rf_relu3_1 = 24"
+    ),
+)
+
+__all__ = ["conv_params", "normalize", "receptive_field_relu3_1", "side_after_pooling"]

@@ -36,17 +36,58 @@ def _relu_grad_reference(pre: Tensor, target: Tensor) -> Tensor:
     return _content_loss_grad(torch.relu(pre), target, relu_mask=True)
 
 
-content_loss = Exercise(
-    name="content loss, Eq. (1)",
-    checker=with_notes(
+#: The diagnosis for a mean in place of Eq. (1)'s half sum (``F.mse_loss``, the PyTorch
+#: tutorial's form, or half of it).
+MEAN_NOTE = (
+    "you took a mean instead of a half sum: Eq. (1) is (1/2) times the sum over all N*M "
+    "entries; a mean (the PyTorch tutorial's F.mse_loss) divides by N*M instead"
+)
+
+
+def _mean_forms(F: Tensor, P: Tensor) -> list[Tensor]:
+    return [((F - P) ** 2).mean(), 0.5 * ((F - P) ** 2).mean()]
+
+
+def _check_content_loss(student: Any) -> str | None:
+    r"""Eq. (1)'s checker; a plain or halved mean gets its own diagnosis.
+
+    Examples:
+        >>> _check_content_loss(lambda F, P: ((F - P) ** 2).mean()) == MEAN_NOTE
+        True
+        >>> _check_content_loss(lambda F, P: 0.5 * ((F - P) ** 2).mean()) == MEAN_NOTE
+        True
+    """
+    problem = with_notes(
         function_checker(_content_loss, CASES),
         [
             ("2 times", "did you forget the factor 1/2?"),
-            ("1/", "did you take a mean instead of a sum?"),
             ("shape", "the loss is a single number (a 0-d tensor): sum over all entries"),
         ],
+    )(student)
+    if problem is None:
+        return None
+    try:
+        answers = [student(F, P) for F, P in CASES]
+    except Exception:
+        return problem
+    for i in range(len(_mean_forms(*CASES[0]))):
+        if all(
+            isinstance(got, Tensor)
+            and got.shape == torch.Size([])
+            and torch.allclose(got.double(), _mean_forms(F, P)[i].double(), rtol=1e-4)
+            for got, (F, P) in zip(answers, CASES)
+        ):
+            return MEAN_NOTE
+    return problem
+
+
+content_loss = Exercise(
+    name="content loss, Eq. (1)",
+    checker=_check_content_loss,
+    hint_text=(
+        "Eq. (1) has a constant in front of the double sum: over which entries does it run, and "
+        "is a sum over them the same number as their mean?"
     ),
-    hint_text="Square the differences F - P, add them all up, halve.",
     solution_text="def my_content_loss(F, P):\n    return 0.5 * ((F - P) ** 2).sum()",
 )
 
@@ -60,7 +101,10 @@ content_grad = Exercise(
             ("2 times", "the 1/2 cancels the 2 from differentiating the square"),
         ],
     ),
-    hint_text="Differentiate (1/2) (F_ij - P_ij)^2 with respect to F_ij; other entries do not depend on it.",
+    hint_text=(
+        "Only one term of the double sum contains F_ij. Differentiate that term; what happens to "
+        "the 1/2?"
+    ),
     solution_text="def my_content_grad(F, P):\n    return F - P",
 )
 
@@ -85,8 +129,8 @@ content_grad_preactivation = Exercise(
     name="gradient through the ReLU (the case split of Eq. 2)",
     checker=_check_relu_grad,
     hint_text=(
-        "Chain rule: dL/dZ = dL/dF * dF/dZ with F = relu(Z); dF/dZ is 1 where Z > 0 and 0 where "
-        "Z < 0."
+        "Chain rule through F = relu(Z): what is dF/dZ where Z > 0, and where Z < 0? Which "
+        "difference does the loss see, Z - P or F - P?"
     ),
     solution_text=(
         "def my_content_grad_preactivation(Z, P):\n"
@@ -95,4 +139,4 @@ content_grad_preactivation = Exercise(
     ),
 )
 
-__all__ = ["CASES", "content_grad", "content_grad_preactivation", "content_loss"]
+__all__ = ["CASES", "MEAN_NOTE", "content_grad", "content_grad_preactivation", "content_loss"]

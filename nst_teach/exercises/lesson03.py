@@ -1,4 +1,4 @@
-r"""Exercises of lesson 03 (Gram matrices and style): Eqs. (3)-(6) and the MMD view.
+r"""Exercises of lesson 03 (Gram matrices): Eqs. (3), (4) and (6).
 
 Examples:
     >>> gram.check(lambda F: F @ F.T)
@@ -11,10 +11,6 @@ Examples:
     >>> style_grad.check(
     ...     lambda F, A: (F @ F.T - A) @ F / (F.shape[0] ** 2 * F.shape[1] ** 2))
     Correct: gradient of E_l w.r.t. F, Eq. (6).
-    True
-    >>> mmd2.check(lambda X, Y: ((X.T @ X) ** 2).mean() + ((Y.T @ Y) ** 2).mean()
-    ...                         - 2 * ((X.T @ Y) ** 2).mean())
-    Correct: squared MMD with the kernel (x^T y)^2.
     True
 """
 
@@ -63,7 +59,10 @@ def _check_gram(student: Any) -> str | None:
 gram = Exercise(
     name="Gram matrix, Eq. (3)",
     checker=_check_gram,
-    hint_text="G_ij = sum_k F_ik F_jk: the inner product of rows i and j of F.",
+    hint_text=(
+        "Entry (i, j) pairs filter i with filter j and sums over the positions. Which matrix "
+        "product of F with itself sums over the position index and leaves an N x N result?"
+    ),
     solution_text="def my_gram(F):\n    return F @ F.T",
 )
 
@@ -77,7 +76,10 @@ style_layer_loss = Exercise(
             ("shape", "the loss is a single number: sum over all i, j"),
         ],
     ),
-    hint_text="G = F F^T; then sum of (G - A)^2 over all entries, divided by 4 N^2 M^2 with N, M = F.shape.",
+    hint_text=(
+        "Build G from F as in Exercise 3.1; N and M come from F's shape. Eq. (4) sums over all "
+        "N x N entries: mind which quantities are squared in the denominator."
+    ),
     solution_text=(
         "def my_style_layer_loss(F, A):\n"
         "    N, M = F.shape\n"
@@ -102,8 +104,8 @@ style_grad = Exercise(
         ],
     ),
     hint_text=(
-        "dE/dG = (G - A) / (2 N^2 M^2); G = F F^T gives dE/dF = (dE/dG + dE/dG^T) F; G - A is "
-        "symmetric."
+        "Finish the chain rule of the text: sum step 1 times step 2 over i and j. F_ab appears "
+        "in row a of BOTH factors of F F^T; G - A is symmetric, so the two terms you get are equal."
     ),
     solution_text=(
         "def my_style_grad(F, A):\n    N, M = F.shape\n    return (F @ F.T - A) @ F / (N**2 * M**2)"
@@ -111,40 +113,4 @@ style_grad = Exercise(
 )
 
 
-def poly_kernel(x: Tensor, y: Tensor) -> Tensor:
-    r"""The kernel :math:`k(x, y) = (x^\top y)^2` between columns: :math:`(N, M_x), (N, M_y)
-    \to (M_x, M_y)`."""
-    return (x.T @ y) ** 2
-
-
-def mmd2_reference(x: Tensor, y: Tensor) -> Tensor:
-    r"""Biased squared MMD between the columns of ``x`` and of ``y`` (Li et al. 2017, Eq. 9)."""
-    return poly_kernel(x, x).mean() + poly_kernel(y, y).mean() - 2 * poly_kernel(x, y).mean()
-
-
-MMD_CASES = [
-    (_features(3, 6), _features(3, 6)),
-    (_features(4, 5), _features(4, 8)),
-]
-
-mmd2 = Exercise(
-    name="squared MMD with the kernel (x^T y)^2",
-    checker=with_notes(
-        function_checker(mmd2_reference, MMD_CASES),
-        [
-            ("sign", "the cross term enters with -2"),
-            ("factor", "average each kernel sum over its pairs: 1/M_x^2, 1/M_y^2 and 1/(M_x M_y)"),
-        ],
-    ),
-    hint_text=(
-        "The samples are the COLUMNS of X and Y (one feature vector per position). Build the "
-        "kernel matrices K_xx = (X^T X)^2, K_yy, K_xy (elementwise square) and average them."
-    ),
-    solution_text=(
-        "def my_mmd2(X, Y):\n"
-        "    k = lambda a, b: (a.T @ b) ** 2\n"
-        "    return k(X, X).mean() + k(Y, Y).mean() - 2 * k(X, Y).mean()"
-    ),
-)
-
-__all__ = ["gram", "mmd2", "mmd2_reference", "poly_kernel", "style_grad", "style_layer_loss"]
+__all__ = ["gram", "style_grad", "style_layer_loss"]
