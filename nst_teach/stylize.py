@@ -33,11 +33,10 @@ from .vgg import VGG19Features
 
 INITS = ("content", "noise", "style")
 #: Default loss weights with trained (ImageNet) weights: alpha = 1, beta = 1e6 with the
-#: paper's losses (Eqs. 1, 4, 5 and 7, w_l = 1/5), the paper's rectified layers and
-#: torchvision's VGG-19 (inputs normalised by the ImageNet mean and deviation, pixels in
-#: [0, 1]): the ratio alpha / beta = 1e-6 that lesson 05 finds equivalent to the PyTorch
-#: tutorial's style weight 1e6, within the range 1e-3 ... 1e-4 of the paper's figures once the
-#: paper's normalised network and 0-255 pixels are accounted for.
+#: paper's losses (Eqs. 1, 4, 5 and 7, w_l = 1/5) and rectified layers, for torchvision's
+#: VGG-19 as its users feed it (pixels in [0, 1], ImageNet mean and deviation). The paper's
+#: own ratios (alpha / beta = 1e-3 ... 1e-4) assume its normalised Caffe network and 0-255
+#: pixels, whose features have other magnitudes; lesson 05 converts between conventions.
 DEFAULT_ALPHA = 1.0
 DEFAULT_BETA = 1e6
 #: With random weights (asked for, or the fallback when the ImageNet file cannot be had) and

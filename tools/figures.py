@@ -53,7 +53,7 @@ def hero(result_path: Path | None, size: int, steps: int, out: Path = OUT) -> Pa
     titles = (
         "content: photo",
         "style: painting",
-        f"result ({steps} L-BFGS evaluations, random VGG-19)",
+        f"result: {steps} evaluations, random VGG-19",
     )
     for i, (img, title) in enumerate(zip((photo, painting, result), titles)):
         ax = fig.add_axes((i / 3 + 0.005, 0.1, 1 / 3 - 0.01, 0.8))
