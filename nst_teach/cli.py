@@ -57,7 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--size", type=int, default=256, help="longer side in pixels (256)")
     st.add_argument("--steps", type=int, default=300, help="objective evaluations (300)")
     st.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help="content weight")
-    st.add_argument("--beta", type=float, default=DEFAULT_BETA, help="style weight")
+    st.add_argument(
+        "--beta",
+        type=float,
+        default=None,
+        help=f"style weight ({DEFAULT_BETA:g} with trained weights; calibrated with random ones)",
+    )
     st.add_argument(
         "--style-layers",
         type=_names,
@@ -86,8 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", default=None, help="output file (a new name by default)")
     demo.add_argument("--size", type=int, default=128)
     demo.add_argument("--steps", type=int, default=50)
-    demo.add_argument("--content", default="hopper")
-    demo.add_argument("--style", default="swirls")
+    demo.add_argument("--content", default="astronaut")
+    demo.add_argument("--style", default="starry_night")
     demo.add_argument("--quiet", action="store_true")
 
     sub.add_parser("doctor", help="versions, device and where the VGG-19 weights belong")
@@ -144,7 +149,9 @@ def _run_stylize(args: argparse.Namespace) -> int:
                     "evals": result.evals,
                     "seconds": round(result.seconds, 4),
                     "seconds_per_eval": round(result.seconds_per_eval, 5),
+                    "start_losses": {k: v[0] for k, v in result.history.items() if v},
                     "losses": result.losses,
+                    "beta": result.settings.get("beta"),
                     "output": str(output),
                     "weights": result.weights,
                 }

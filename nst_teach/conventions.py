@@ -1,4 +1,4 @@
-r"""What "style weight" means in four well-known implementations, and how to convert it.
+r"""What "style weight" means in five well-known implementations, and how to convert it.
 
 The paper (Gatys, Ecker and Bethge 2016) writes the loss as
 
@@ -21,6 +21,19 @@ with :math:`w_l = 1/L` over :math:`L` style layers. Popular code normalises diff
 - ``"tensorflow"``: the TensorFlow tutorial, Gram ``/ num_locations`` (:math:`G / M`),
   ``reduce_mean`` of squared differences, both weights divided by the number of layers;
   ``style_weight=1e-2``, ``content_weight=1e4``.
+- ``"d2l"``: *Dive into Deep Learning* (Zhang, Lipton, Li and Smola), chapter "Neural Style
+  Transfer": Gram ``X X^T / (c*h*w)`` (:math:`G / (N M)`), mean squared errors on Gram
+  matrices and on content features, summed over layers; ``content_weight=1``,
+  ``style_weight=1e3``, plus a mean-absolute total variation ``0.5 * (mean|dy| + mean|dx|)``
+  with ``tv_weight=10``; torchvision indices 0, 5, 10, 19, 28 for style and 25 (``conv4_4``)
+  for content.
+
+Whether the features are rectified differs too (:attr:`Convention.rectified`): the paper's
+Caffe ReLUs work in place, so its blob ``conv4_2`` holds ``relu4_2``; the PyTorch tutorial
+rebuilds the network with out-of-place ReLUs and taps *before* them; Keras' ``block1_conv1``
+has the ReLU inside the layer (Keras example and TensorFlow tutorial); d2l runs torchvision's
+in-place ReLUs after capturing a tensor, which rectifies it, except at index 28 (``conv5_1``),
+the last layer it keeps, whose ReLU is cut off.
 
 Each convention's per-layer style term is a constant multiple of the paper's :math:`E_l`, and
 its content term a multiple of :math:`\mathcal{L}_\text{content}`; :func:`to_paper_weights`
@@ -63,7 +76,11 @@ class Convention:
         style_weight, content_weight: its default weights.
         averages_style_layers: whether the style weight is divided by the number of layers.
         averages_content_layers: likewise for the content weight.
-        style_layers, content_layers: its layers, in the paper's names.
+        style_layers, content_layers: its layers, in the paper's names (``relu*`` where its
+            features are rectified, ``conv*`` where they are not).
+        rectified: whether its features are rectified, and why, in words.
+        tv_term: its total-variation term, in LaTeX (empty if it has none).
+        tv_weight: the weight of that term (0 if none).
     """
 
     key: str
@@ -78,11 +95,14 @@ class Convention:
     averages_content_layers: bool
     style_layers: tuple[str, ...]
     content_layers: tuple[str, ...]
+    rectified: str = ""
+    tv_term: str = ""
+    tv_weight: float = 0.0
 
 
-_VGG_STYLE = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
+_VGG_STYLE = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
-#: The four conventions, by key.
+#: The five conventions, by key.
 CONVENTIONS: dict[str, Convention] = {
     "paper": Convention(
         key="paper",
@@ -96,7 +116,8 @@ CONVENTIONS: dict[str, Convention] = {
         averages_style_layers=True,  # w_l = 1 / L
         averages_content_layers=False,
         style_layers=_VGG_STYLE,
-        content_layers=("conv4_2",),
+        content_layers=("relu4_2",),
+        rectified="yes: Caffe's in-place ReLU, so the blob conv4_2 holds relu4_2",
     ),
     "pytorch": Convention(
         key="pytorch",
@@ -111,6 +132,7 @@ CONVENTIONS: dict[str, Convention] = {
         averages_content_layers=False,
         style_layers=("conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1"),
         content_layers=("conv2_2",),
+        rectified="no: it rebuilds VGG with out-of-place ReLUs and taps before them",
     ),
     "keras": Convention(
         key="keras",
@@ -124,7 +146,10 @@ CONVENTIONS: dict[str, Convention] = {
         averages_style_layers=True,
         averages_content_layers=False,
         style_layers=_VGG_STYLE,
-        content_layers=("conv5_2",),
+        content_layers=("relu5_2",),
+        rectified="yes: Keras' block1_conv1 has the ReLU inside the layer",
+        tv_term=r"$\sum (\Delta_i^2 + \Delta_j^2)^{1.25}$",
+        tv_weight=1e-6,
     ),
     "tensorflow": Convention(
         key="tensorflow",
@@ -138,9 +163,34 @@ CONVENTIONS: dict[str, Convention] = {
         averages_style_layers=True,
         averages_content_layers=True,
         style_layers=_VGG_STYLE,
-        content_layers=("conv5_2",),
+        content_layers=("relu5_2",),
+        rectified="yes: Keras' VGG19 layers include the ReLU",
+    ),
+    "d2l": Convention(
+        key="d2l",
+        name="Dive into Deep Learning (Zhang et al.)",
+        source="d2l.ai, chapter Neural Style Transfer",
+        gram=r"$G = F F^\top / (N M)$",
+        style_term=r"$\frac{1}{N^2} \sum \left(\frac{G - A}{N M}\right)^2$",
+        content_term=r"$\frac{1}{N M} \sum (F - P)^2$",
+        style_weight=1e3,
+        content_weight=1.0,
+        averages_style_layers=False,
+        averages_content_layers=False,
+        # torchvision indices 0, 5, 10, 19, 28; content 25
+        style_layers=("relu1_1", "relu2_1", "relu3_1", "relu4_1", "conv5_1"),
+        content_layers=("relu4_4",),
+        rectified=(
+            "yes, by torchvision's in-place ReLUs run after the tensor was captured, "
+            "except conv5_1 (index 28), whose ReLU is cut off"
+        ),
+        tv_term=r"$\frac12 (\operatorname{mean}|\Delta_i x| + \operatorname{mean}|\Delta_j x|)$",
+        tv_weight=10.0,
     ),
 }
+
+#: d2l's layers as torchvision ``features`` indices (style, content).
+D2L_INDICES: tuple[tuple[int, ...], tuple[int, ...]] = ((0, 5, 10, 19, 28), (25,))
 
 
 def get_convention(key: str | Convention) -> Convention:
@@ -183,7 +233,7 @@ def style_layer_term(
     conv = get_convention(convention)
     if conv.key == "paper":
         return style_layer_loss(features, gram_matrix(style_features))
-    if conv.key == "pytorch":
+    if conv.key in ("pytorch", "d2l"):
         g, a = gram_matrix(features, "elements"), gram_matrix(style_features, "elements")
         return torch.nn.functional.mse_loss(g, a)
     if conv.key == "keras":
@@ -209,7 +259,7 @@ def content_term(convention: str | Convention, features: Tensor, target: Tensor)
         return content_loss(features, target)
     if conv.key == "keras":
         return (features - target).pow(2).sum()
-    # pytorch (F.mse_loss) and tensorflow (reduce_mean): the mean over all N M entries
+    # pytorch (F.mse_loss), tensorflow (reduce_mean), d2l (.mean()): the mean over N M entries
     return (features - target).pow(2).mean()
 
 
@@ -221,6 +271,7 @@ def style_term_factor(
     ===========  ==================================
     paper        :math:`1`
     pytorch      :math:`4 / N_l^2`
+    d2l          :math:`4 / N_l^2`
     keras        :math:`N_l^2 M_l^2 / (9 (HW)^2)`
     tensorflow   :math:`4`
     ===========  ==================================
@@ -232,7 +283,7 @@ def style_term_factor(
     conv = get_convention(convention)
     if conv.key == "paper":
         return 1.0
-    if conv.key == "pytorch":
+    if conv.key in ("pytorch", "d2l"):
         return 4.0 / n**2
     if conv.key == "keras":
         size = _needs_positions(conv, image_positions)
@@ -242,8 +293,8 @@ def style_term_factor(
 
 def content_term_factor(convention: str | Convention, n: int, m: int) -> float:
     r"""The constant :math:`c` with ``content_term(convention, ...)``
-    :math:`= c \mathcal{L}_\text{content}`: 1 (paper), :math:`2 / (N M)` (PyTorch, TensorFlow),
-    2 (Keras).
+    :math:`= c \mathcal{L}_\text{content}`: 1 (paper), :math:`2 / (N M)` (PyTorch, TensorFlow,
+    d2l), 2 (Keras).
 
     Examples:
         >>> content_term_factor("pytorch", n=128, m=64 * 64)
@@ -401,6 +452,7 @@ def convention_loss(
 
 __all__ = [
     "CONVENTIONS",
+    "D2L_INDICES",
     "Convention",
     "PaperWeights",
     "beta_factor",

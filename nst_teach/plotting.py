@@ -6,7 +6,8 @@ their plotting cells with ``plt.show()``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -307,3 +308,115 @@ def show_frame_rows(
         fig.suptitle(suptitle, fontweight="bold")
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------- lessons 06-10
+# (issue11-c: figures of lessons 06-10 whose code is bookkeeping, not the idea)
+
+
+def show_image_grid(
+    images: Mapping[tuple[Any, Any], Tensor],
+    rows: Sequence[Any],
+    cols: Sequence[Any],
+    row_label: Callable[[Any], str] = str,
+    col_label: Callable[[Any], str] = str,
+    size: float = 2.3,
+    suptitle: str = "",
+) -> Figure:
+    r"""A grid of images ``images[(row, col)]``, labelled along the top and the left edge.
+
+    Lesson 06 uses it for the layout of arXiv 1508.06576, Fig. 3 (rows: deepest style layer,
+    columns: :math:`\alpha/\beta`).
+
+    Examples:
+        >>> import torch
+        >>> imgs = {(r, c): torch.rand(1, 3, 4, 4) for r in "ab" for c in (1, 2, 3)}
+        >>> fig = show_image_grid(imgs, "ab", (1, 2, 3), col_label=lambda c: f"c = {c}")
+        >>> len(fig.axes)
+        6
+        >>> plt.close(fig)
+    """
+    fig, axes = plt.subplots(
+        len(rows), len(cols), figsize=(size * len(cols) + 1, size * len(rows)), squeeze=False
+    )
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            ax = axes[i, j]
+            ax.imshow(to_numpy_image(images[(r, c)]))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            if i == 0:
+                ax.set_title(col_label(c))
+            if j == 0:
+                ax.set_ylabel(row_label(r), fontsize=10)
+    if suptitle:
+        fig.suptitle(suptitle, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_race(histories: Mapping[str, Mapping[str, Sequence[float]]], title: str = "") -> Figure:
+    """Two panels: each run's total loss, and its style part alone, against evaluations.
+
+    Examples:
+        >>> fig = plot_race({"a": {"total": [3.0, 2.0, 1.0], "content": [0, 1, 1],
+        ...                        "style": [3.0, 1.0, 0.5]}}, title="race")
+        >>> [ax.get_yscale() for ax in fig.axes]
+        ['log', 'log']
+        >>> plt.close(fig)
+    """
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4))
+    plot_losses(dict(histories), ax=ax, title=title)
+    for name, h in histories.items():
+        ax2.plot(range(1, len(h["style"]) + 1), h["style"], label=name)
+    ax2.set(
+        yscale="log",
+        xlabel="objective evaluations",
+        ylabel="style loss (without beta)",
+        title="The style part alone",
+    )
+    ax2.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_coarse_to_fine(single: Any, multi: Any, title: str = "") -> Figure:
+    """The full-size losses of a single-scale run and of a coarse-to-fine run.
+
+    ``single`` and ``multi`` are :class:`~nst_teach.stylize.StyleResult`-like objects with a
+    ``history["total"]``; ``multi.settings["scale_evals"]`` holds its evaluations per scale.
+    The coarse evaluations are left out (their losses belong to another image size) and the
+    fine ones start where they started.
+
+    Examples:
+        >>> from types import SimpleNamespace as NS
+        >>> one = NS(history={"total": [4.0, 3.0, 2.0, 1.0]})
+        >>> two = NS(history={"total": [9.0, 8.0, 2.5, 1.5]}, settings={"scale_evals": (2, 2)})
+        >>> fig = plot_coarse_to_fine(one, two)
+        >>> [[int(x) for x in line.get_xdata()] for line in fig.axes[0].lines]
+        [[1, 2, 3, 4], [3, 4]]
+        >>> plt.close(fig)
+    """
+    coarse = multi.settings["scale_evals"][0]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    h1 = single.history["total"]
+    ax.plot(range(1, len(h1) + 1), h1, label="full size only")
+    h2 = multi.history["total"][coarse:]
+    ax.plot(
+        range(coarse + 1, coarse + len(h2) + 1),
+        h2,
+        label=f"full size, after {coarse} coarse evaluations",
+    )
+    ax.set(
+        yscale="log",
+        xlabel="objective evaluations (coarse ones cost about 1/4)",
+        ylabel="loss",
+        title=title,
+    )
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["plot_coarse_to_fine", "plot_race", "show_image_grid"]

@@ -32,9 +32,18 @@ from .samples import image_or_sample
 from .vgg import VGG19Features
 
 INITS = ("content", "noise", "style")
-#: Default loss weights (see the lesson on normalisations for what a "style weight" means).
+#: Default loss weights with trained (ImageNet) weights: alpha = 1, beta = 1e6 with the
+#: paper's losses (Eqs. 1, 4, 5 and 7, w_l = 1/5) and rectified layers, for torchvision's
+#: VGG-19 as its users feed it (pixels in [0, 1], ImageNet mean and deviation). The paper's
+#: own ratios (alpha / beta = 1e-3 ... 1e-4) assume its normalised Caffe network and 0-255
+#: pixels, whose features have other magnitudes; lesson 05 converts between conventions.
 DEFAULT_ALPHA = 1.0
 DEFAULT_BETA = 1e6
+#: With random weights (asked for, or the fallback when the ImageNet file cannot be had) and
+#: no ``beta`` or ``layer_weights`` given, the loss is calibrated instead (see
+#: :func:`random_weight_calibration`): each style layer's E_l is divided by its value at the
+#: starting image and beta is this number times the content features' energy.
+RANDOM_BETA_RELATIVE = 1e2
 
 ImageLike = Tensor | str | Path
 
@@ -70,13 +79,33 @@ class StyleResult:
         return {name: values[-1] for name, values in self.history.items() if values}
 
 
-@functools.lru_cache(maxsize=4)
+_EXTRACTORS: dict[tuple[object, ...], VGG19Features] = {}
+_MAX_EXTRACTORS = 4
+
+
 def get_extractor(
     layers: tuple[str, ...], weights: str, pooling: str, device: str, channels_last: bool = False
 ) -> VGG19Features:
-    """A cached :class:`VGG19Features`, so that repeated runs do not reload the weights."""
+    """A cached :class:`VGG19Features`, so that repeated runs do not reload the weights.
+
+    The random fallback of ``weights="imagenet"`` (when the ImageNet file cannot be had) is
+    not kept under that name: a later call tries the ImageNet weights again.
+    """
+    key = (tuple(layers), weights, pooling, device, bool(channels_last))
+    if key in _EXTRACTORS:
+        return _EXTRACTORS[key]
     extractor = VGG19Features(layers, weights=weights, pooling=pooling, channels_last=channels_last)
-    return extractor.to(device)
+    extractor = extractor.to(device)
+    if weights != "imagenet" or extractor.pretrained:
+        _EXTRACTORS[key] = extractor
+        while len(_EXTRACTORS) > _MAX_EXTRACTORS:
+            _EXTRACTORS.pop(next(iter(_EXTRACTORS)))
+    return extractor
+
+
+def clear_extractor_cache() -> None:
+    """Forget the cached extractors."""
+    _EXTRACTORS.clear()
 
 
 def _as_image(spec: ImageLike, what: str) -> Tensor:
@@ -88,6 +117,44 @@ def _as_image(spec: ImageLike, what: str) -> Tensor:
             raise ValueError(f"{what} image must have shape (1, 3, H, W), got {tuple(spec.shape)}")
         return image.cpu()
     return image_or_sample(spec)
+
+
+def random_weight_calibration(
+    objective: StyleObjective, start: Tensor, beta_relative: float | None = None
+) -> tuple[dict[str, float], float]:
+    r"""Per-layer weights and beta for features of random (untrained) weights.
+
+    With random weights the layers' style losses :math:`E_l` differ by orders of magnitude
+    (and differently from ImageNet's), so the paper's :math:`w_l = 1/L` lets one layer decide
+    everything. Here every layer counts equally *relative to where it starts*, and beta is
+    set relative to the content features' energy:
+
+    .. math::
+
+        w_l = rac{1}{L \, E_l(x_0)}, \qquad
+        eta = eta_	ext{rel} \sum_{l \in C} 	frac12 \sum_{ij} (P^l_{ij})^2,
+
+    where :math:`x_0` is the starting image, so that :math:`\sum_l w_l E_l(x_0) = 1` and
+    :math:`\mathcal{L}_	ext{content} / \sum rac12 P^2` is a relative error.
+    ``beta_relative`` defaults to :data:`RANDOM_BETA_RELATIVE`. A layer whose
+    :math:`E_l(x_0)` is zero keeps :math:`1/L`.
+
+    Returns ``(layer_weights, beta)``.
+    """
+    rel = RANDOM_BETA_RELATIVE if beta_relative is None else check_weight("beta", beta_relative)
+    from .losses import style_layer_loss
+
+    n_layers = len(objective.style_layers)
+    with torch.no_grad():
+        feats = objective.extractor(start)
+        weights = {}
+        for name in objective.style_layers:
+            e = float(style_layer_loss(feats[name], objective.style_grams[name]))
+            weights[name] = 1.0 / (n_layers * e) if e > 0 else 1.0 / n_layers
+        energy = sum(
+            0.5 * float((p.double() ** 2).sum()) for p in objective.content_targets.values()
+        )
+    return weights, rel * energy
 
 
 def initial_image(init: str, content: Tensor, style: Tensor, seed: int) -> Tensor:
@@ -109,7 +176,7 @@ def stylize(
     size: int | None = 256,
     steps: int | Sequence[int] = 300,
     alpha: float = DEFAULT_ALPHA,
-    beta: float = DEFAULT_BETA,
+    beta: float | None = None,
     style_layers: Sequence[str] = PAPER_STYLE_LAYERS,
     content_layers: Sequence[str] = PAPER_CONTENT_LAYERS,
     layer_weights: Mapping[str, float] | Sequence[float] | None = None,
@@ -137,9 +204,13 @@ def stylize(
         size: the longer side of the result in pixels (``None`` keeps the content's size).
         steps: how many times the objective is evaluated (one forward and backward pass each);
             with ``scales``, the total over all scales, or one count per scale.
-        alpha, beta: the content and style weights of Eq. (7).
-        style_layers, content_layers: layer names; the paper's by default.
-        layer_weights: :math:`w_l` per style layer (default :math:`1/L`).
+        alpha, beta: the content and style weights of Eq. (7); beta defaults to
+            :data:`DEFAULT_BETA` with trained weights.
+        style_layers, content_layers: layer names; the paper's (rectified) by default.
+        layer_weights: :math:`w_l` per style layer (default :math:`1/L`). With random
+            weights and neither ``beta`` nor ``layer_weights`` given, both are calibrated
+            for random features at each scale (:func:`random_weight_calibration`); the
+            values used are in ``settings``.
         init: start from ``"content"``, white ``"noise"`` or the ``"style"`` image.
         optimizer: ``"lbfgs"`` (as in the paper), ``"adam"`` or plain gradient descent ``"gd"``.
         lr: step size (defaults in :data:`DEFAULT_LR`).
@@ -166,7 +237,9 @@ def stylize(
     """
     if scales is None:
         steps = check_steps(steps)
-    alpha, beta = check_weight("alpha", alpha), check_weight("beta", beta)
+    alpha = check_weight("alpha", alpha)
+    if beta is not None:
+        beta = check_weight("beta", beta)
     tv_weight = check_weight("tv_weight", tv_weight)
     style_layers = validate_layers(style_layers, "style layer")
     content_layers = validate_layers(content_layers, "content layer")
@@ -191,6 +264,10 @@ def stylize(
     for h, w in (hw for hw, _ in plan):
         what = "the content image" if (h, w) == (height, width) else "the coarsest scale"
         extractor.check_size(h, w, what=f"{what}, after resizing,")
+    # Random features get a calibrated loss unless the caller chose beta or w_l.
+    calibrate = not extractor.pretrained and beta is None and layer_weights is None
+    if beta is None:
+        beta = DEFAULT_BETA
 
     history: dict[str, list[float]] = {}
     scale_evals: list[int] = []
@@ -218,6 +295,10 @@ def stylize(
             start = initial_image(init, content_s, style_s, seed)
         else:
             start = upsample(image, h, w)
+        if calibrate:
+            objective.layer_weights, objective.beta = random_weight_calibration(
+                objective, start.to(dev)
+            )
         offset = sum(scale_evals)
         scale_callback = callback
         if callback is not None and offset:
@@ -246,7 +327,8 @@ def stylize(
         "size": (height, width),
         "steps": steps,
         "alpha": alpha,
-        "beta": beta,
+        "beta": objective.beta,
+        "calibrated": "random-weight calibration" if calibrate else None,
         "style_layers": style_layers,
         "content_layers": content_layers,
         "layer_weights": objective.layer_weights,

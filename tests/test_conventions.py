@@ -142,3 +142,51 @@ def test_errors() -> None:
         style_term_factor("keras", 1, 1)
     with pytest.raises(ValueError, match="different factors"):
         to_paper_weights("pytorch", {"a": (4, 4)}, {"b": (4, 4), "c": (8, 4)})
+
+
+def test_d2l_row_matches_its_code() -> None:
+    """d2l's gram(X) = X X^T / (c h w), style_loss = mean((gram - A)^2), content = mean, summed."""
+    from nst_teach.conventions import D2L_INDICES
+
+    d2l = CONVENTIONS["d2l"]
+    assert (d2l.content_weight, d2l.style_weight, d2l.tv_weight) == (1.0, 1e3, 10.0)
+    assert not d2l.averages_style_layers and not d2l.averages_content_layers
+    assert D2L_INDICES == ((0, 5, 10, 19, 28), (25,))
+    assert d2l.style_layers[-1] == "conv5_1" and d2l.content_layers == ("relu4_4",)
+    f, s = _feats(7, {"x": (4, 3, 5)}), _feats(8, {"x": (4, 3, 5)})
+    x, y = f["x"][0].reshape(4, -1), s["x"][0].reshape(4, -1)
+    gram = lambda z: z @ z.T / z.numel()  # noqa: E731  (d2l's gram)
+    want = ((gram(x) - gram(y)) ** 2).mean()
+    assert torch.allclose(style_layer_term("d2l", f["x"], s["x"]), want, rtol=1e-12)
+    assert torch.allclose(content_term("d2l", f["x"], s["x"]), ((f["x"] - s["x"]) ** 2).mean())
+
+
+def test_d2l_indices_are_these_torchvision_layers() -> None:
+    from torchvision.models import vgg19
+
+    from nst_teach.conventions import D2L_INDICES
+    from nst_teach.layers import LAYER_NAMES
+
+    style, content = D2L_INDICES  # our names follow torchvision's features, one per module
+    assert [LAYER_NAMES[i] for i in style] == [
+        "conv1_1",
+        "conv2_1",
+        "conv3_1",
+        "conv4_1",
+        "conv5_1",
+    ]
+    assert [LAYER_NAMES[i] for i in content] == ["conv4_4"]
+    features = vgg19(weights=None).features
+    assert all(isinstance(features[i], torch.nn.Conv2d) for i in style + content)
+    # in-place ReLUs follow every captured layer except the last one d2l keeps (index 28)
+    assert all(features[i + 1].inplace for i in (0, 5, 10, 19, 25))
+
+
+def test_every_convention_says_whether_its_features_are_rectified() -> None:
+    for conv in CONVENTIONS.values():
+        assert conv.rectified.startswith(("yes", "no")), conv.key
+        rect = conv.rectified.startswith("yes")
+        names = conv.style_layers + conv.content_layers
+        if conv.key == "d2l":
+            names = names[:-2] + names[-1:]  # its conv5_1 is the unrectified exception
+        assert all(n.startswith("relu" if rect else "conv") for n in names), conv.key

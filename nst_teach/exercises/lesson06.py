@@ -1,5 +1,6 @@
-r"""Exercises of lesson 06 (full style transfer): the total loss, Eq. (7), one step of plain
-gradient descent with the pixels kept in :math:`[0, 1]`, and the L-BFGS two-loop recursion.
+r"""Exercises of lesson 06 (full style transfer): the total loss, Eq. (7), how
+:math:`\alpha/\beta` must change when the features scale (derived), one step of plain gradient
+descent with the pixels kept in :math:`[0, 1]`, and the L-BFGS two-loop recursion.
 
 Examples:
     >>> from nst_teach.losses import content_loss as cl, style_loss as sl
@@ -12,6 +13,9 @@ Examples:
     True
     >>> two_loop.check(lbfgs_direction)
     Correct: L-BFGS two-loop recursion.
+    True
+    >>> ratio_factor.check(lambda s: s**2)
+    Correct: how alpha/beta must change when the features scale by s.
     True
 """
 
@@ -100,9 +104,8 @@ total_loss = Exercise(
     name="total loss, Eq. (7)",
     checker=_check_total,
     hint_text=(
-        "Content: sum of content_loss(feats[n], content_targets[n]) over the content layers. "
-        "Style: style_layer_loss(feats[n], style_grams[n]) averaged over the style layers "
-        "(w_l = 1/L). Then alpha * content + beta * style."
+        "Eq. (7) has two sums: over which layers does each run, and which of them carries the "
+        "weight w_l = 1/L? The functions of lessons 02 and 03 each compute one layer's term."
     ),
     solution_text=(
         "def my_total_loss(feats, content_targets, style_grams, alpha, beta):\n"
@@ -149,7 +152,10 @@ def _check_gd(student: Callable[..., Any]) -> str | None:
 gd_step = Exercise(
     name="one projected gradient-descent step",
     checker=_check_gd,
-    hint_text="Move against the gradient by lr, then clip every pixel into [0, 1].",
+    hint_text=(
+        "Two operations: a step in the direction that lowers the loss, then a projection back "
+        "onto the valid pixel values. Which torch method keeps values inside an interval?"
+    ),
     solution_text="def my_gd_step(x, grad, lr):\n    return (x - lr * grad).clamp(0.0, 1.0)",
 )
 
@@ -213,9 +219,9 @@ two_loop = Exercise(
     name="L-BFGS two-loop recursion",
     checker=_check_two_loop,
     hint_text=(
-        "q = g; newest to oldest: a_i = rho_i s_i.q, q -= a_i y_i (rho_i = 1 / y_i.s_i); "
-        "q *= s.y / y.y (newest pair); oldest to newest: b = rho_i y_i.q, q += (a_i - b) s_i; "
-        "return -q."
+        "Store the a_i of the first loop by index: the second loop runs the other way and "
+        "needs each one again. gamma uses the newest pair only. If the secant check fails, "
+        "print d(y_newest) + s_newest to see how far off you are."
     ),
     solution_text=(
         "def my_lbfgs_direction(grad, s_list, y_list):\n"
@@ -234,4 +240,40 @@ two_loop = Exercise(
     ),
 )
 
-__all__ = ["gd_step", "lbfgs_direction", "total_loss", "two_loop"]
+
+# ------------------------------------------------- 6.2 alpha/beta when the features scale by s
+
+
+def _check_ratio_factor(student: Callable[..., Any]) -> str | None:
+    if not callable(student):
+        return f"expected a function, got {type(student).__name__}"
+    for s in (2.0, 0.1, 1 / 58):
+        got = student(s)
+        if got is None:
+            return "your function returned None: did you forget `return`?"
+        problem = diagnose(torch.as_tensor(float(got), dtype=torch.float64), torch.tensor(s**2))
+        if problem is None:
+            continue
+        if abs(float(got) - s**-2) < 1e-9 * s**-2:
+            return f"at s = {s:g}: that is the inverse: does alpha/beta grow or shrink?"
+        if (
+            abs(float(got) - s**4) < 1e-9 * max(s**4, 1e-30)
+            or abs(float(got) - s**-4) < 1e-9 * s**-4
+        ):
+            return f"at s = {s:g}: you used one loss's power only; the ratio involves both"
+        return f"at s = {s:g}: {problem}"
+    return None
+
+
+ratio_factor = Exercise(
+    name="how alpha/beta must change when the features scale by s",
+    checker=_check_ratio_factor,
+    hint_text=(
+        "The content loss is a sum of squared features; E_l is a sum of squared Gram entries, "
+        "each a product of two features. Write the scaled alpha L_content / (beta L_style) "
+        "and ask what alpha/beta must do to undo the change."
+    ),
+    solution_text="def my_ratio_factor(s):\n    return s**2",
+)
+
+__all__ = ["gd_step", "lbfgs_direction", "ratio_factor", "total_loss", "two_loop"]

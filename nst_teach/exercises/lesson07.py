@@ -1,5 +1,5 @@
-r"""Exercises of lesson 07 (refinements): the total-variation loss, luminance-only colour
-preservation, and converting the PyTorch tutorial's style weight into the paper's beta.
+r"""Exercises of lesson 07 (refinements): the total-variation loss, its value and gradient at a
+single bright pixel (derived, not computed), and luminance-only colour preservation.
 
 Examples:
     >>> tv_loss.check(lambda x: ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum()
@@ -10,9 +10,12 @@ Examples:
     >>> keep_colors.check(lambda s, c: c + (luminance(s) - luminance(c)))
     Correct: luminance of the result, colours of the photo.
     True
-    >>> pytorch_beta.check(lambda sw, n, L: sw * 4 * L / n**2)
-    Correct: the PyTorch tutorial's style weight as the paper's beta.
+    >>> tv_spike.check((lambda h: 4 * h**2, lambda h: 8 * h))
+    Correct: TV loss and gradient of a single bright pixel.
     True
+    >>> tv_spike.check((lambda h: 2 * h**2, lambda h: 8 * h))
+    Not yet: TV loss and gradient of a single bright pixel: the loss: off by a constant factor: your values are 1/2 times the expected ones (how many neighbour differences involve the pixel?). (Call .hint() for a hint.)
+    False
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import torch
 from torch import Tensor
 
 from ..color import combine_luminance
-from ..conventions import beta_factor
 from ..losses import total_variation_loss
 from .core import Exercise, diagnose, function_checker
 
@@ -66,8 +68,8 @@ tv_loss = Exercise(
         ],
     ),
     hint_text=(
-        "x[..., 1:, :] - x[..., :-1, :] are the vertical neighbour differences, "
-        "x[..., :, 1:] - x[..., :, :-1] the horizontal ones; square and sum both."
+        "Slicing one axis twice, once without its first entry and once without its last, "
+        "lines every pixel up with its neighbour along that axis. There are two axes."
     ),
     solution_text=(
         "def my_tv_loss(x):\n"
@@ -104,8 +106,8 @@ keep_colors = Exercise(
         ],
     ),
     hint_text=(
-        "Convert both to YIQ with rgb_to_yiq, put channel 0 of the stylised image together "
-        "with channels 1-2 of the content (torch.cat on dim 1), convert back with yiq_to_rgb."
+        "In YIQ, which channel carries the brightness and which two the colour? Take each "
+        "from the image it should come from, then go back to RGB."
     ),
     solution_text=(
         "def my_keep_colors(stylized, content):\n"
@@ -116,28 +118,47 @@ keep_colors = Exercise(
 )
 
 
-def _check_pytorch_beta(student: Callable[..., Any]) -> str | None:
-    if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
-    for sw, n, layers in ((1e6, 64, 5), (1e6, 256, 5), (3.0, 128, 2)):
-        want = torch.tensor(sw * beta_factor("pytorch", n, 1, num_style_layers=layers))
-        problem = diagnose(torch.as_tensor(float(student(sw, n, layers))), want, rtol=1e-9)
-        if problem is not None:
-            return (
-                f"{problem} (for style_weight={sw:g}, N={n}, L={layers}): the tutorial's "
-                "term is 4 E_l / N^2 per layer with no 1/L, the paper's beta E_l / L"
-            )
+def _spike(h: float) -> tuple[Tensor, Tensor]:
+    x = torch.zeros(1, 1, 5, 5, dtype=torch.float64)
+    x[0, 0, 2, 2] = h
+    x.requires_grad_(True)
+    loss = total_variation_loss(x)
+    (grad,) = torch.autograd.grad(loss, x)
+    return loss.detach(), grad[0, 0, 2, 2]
+
+
+def _check_tv_spike(answer: Any) -> str | None:
+    if not (isinstance(answer, tuple) and len(answer) == 2 and all(map(callable, answer))):
+        return "pass a pair of functions: (my_spike_tv, my_spike_grad)"
+    for h in (1.0, 0.5, -3.0):
+        loss, grad = _spike(h)
+        for what, f, want in (("the loss", answer[0], loss), ("the gradient", answer[1], grad)):
+            got = f(h)
+            if got is None:
+                return f"{what}: your function returned None"
+            problem = diagnose(torch.as_tensor(float(got), dtype=torch.float64), want)
+            if problem is not None:
+                return (
+                    f"{what}: {problem} (how many neighbour differences involve the pixel?)"
+                    if "factor" in problem
+                    else f"{what} at h = {h:g}: {problem}"
+                )
     return None
 
 
-pytorch_beta = Exercise(
-    name="the PyTorch tutorial's style weight as the paper's beta",
-    checker=_check_pytorch_beta,
+tv_spike = Exercise(
+    name="TV loss and gradient of a single bright pixel",
+    checker=_check_tv_spike,
     hint_text=(
-        "Per layer the tutorial adds style_weight * mse(G/(NM), A/(NM)) = style_weight * 4/N^2 "
-        "* E_l; the paper adds beta * E_l / L. Solve for beta."
+        "List the neighbour differences that are not zero: which pairs of pixels include the "
+        "bright one? Each contributes its difference squared. For (b), differentiate that sum "
+        "with respect to h."
     ),
-    solution_text="def my_pytorch_beta(style_weight, N, L):\n    return style_weight * 4 * L / N**2",
+    solution_text=(
+        "def my_spike_tv(h):\n    return 4 * h**2  # four differences of size h\n\n\n"
+        "def my_spike_grad(h):\n    return 8 * h  # d/dh of 4 h^2, = -2 (Delta x) with "
+        "(Delta x) = -4 h"
+    ),
 )
 
-__all__ = ["keep_colors", "pytorch_beta", "tv_loss"]
+__all__ = ["keep_colors", "tv_loss", "tv_spike"]

@@ -44,7 +44,10 @@ def _check_feature_map(student: Callable[..., Any]) -> str | None:
 feature_map = Exercise(
     name="a feature map scaled to [0, 1]",
     checker=_check_feature_map,
-    hint_text="m = act[:, c:c+1] keeps the shape (1, 1, H, W); then (m - m.min()) / (m.max() - m.min()).",
+    hint_text=(
+        "Index the channel with a slice (c to c + 1), not a single number, to keep four "
+        "dimensions. Which affine map sends the smallest value to 0 and the largest to 1?"
+    ),
     solution_text=(
         "def my_feature_map(act, c):\n"
         "    m = act[:, c : c + 1]\n"
@@ -91,9 +94,8 @@ early_stop = Exercise(
     name="stop when the loss stops falling",
     checker=_check_early_stop,
     hint_text=(
-        "Keep the previous total loss in a list (or nonlocal variable) inside make_early_stop; "
-        "the callback compares it with losses['total'] and returns True when the relative "
-        "change is at most tol."
+        "The callback must remember something between calls: where can make_early_stop keep "
+        "it so that the inner function sees it? What should the very first call return?"
     ),
     solution_text=(
         "def make_early_stop(tol):\n"

@@ -98,7 +98,8 @@ mean_std_stats = Exercise(
     name="channel means and standard deviations",
     checker=_check_mean_std,
     hint_text=(
-        "mu = x.mean(dim=(2, 3), keepdim=True); sigma = sqrt(mean over (2, 3) of (x - mu)^2 + 1e-5)."
+        "Which two dimensions are the positions? keepdim=True keeps the shape (B, N, 1, 1). "
+        "The variance divides by HW here, not HW - 1, and eps goes inside the root."
     ),
     solution_text=(
         "def my_mean_std(x, eps=1e-5):\n"
@@ -121,7 +122,10 @@ def _check_adain(student: Callable[..., Any]) -> str | None:
 adain = Exercise(
     name="AdaIN, Eq. (8) of Huang and Belongie",
     checker=_check_adain,
-    hint_text="With (mu_x, s_x) and (mu_y, s_y) from your mean/std function: s_y * (x - mu_x) / s_x + mu_y.",
+    hint_text=(
+        "First make x's channels zero-mean and unit-variance with its own statistics, then "
+        "give them y's: in which order do the scale and the shift have to come?"
+    ),
     solution_text=(
         "def my_adain(x, y):\n"
         "    mu_x, s_x = my_mean_std(x)\n"
