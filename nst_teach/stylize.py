@@ -278,7 +278,7 @@ def stylize(
     extractor = get_extractor(layers, str(weights), pooling, str(dev), dev.type == "cpu")
     for h, w in (hw for hw, _ in plan):
         what = "the content image" if (h, w) == (height, width) else "the coarsest scale"
-        extractor.check_size(h, w, what=f"{what}, after resizing,")
+        extractor.check_size(h, w, what=f"{what}, after resizing (size={size}),")
 
     def objective_at(content_s: Tensor, style_s: Tensor) -> StyleObjective:
         return StyleObjective(

@@ -165,6 +165,8 @@ def load_imagenet_state_dict() -> tuple[dict[str, torch.Tensor] | None, str]:
 def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     """Read a VGG-19 state dict in torchvision's format from ``path``."""
     p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"weights file '{p}' is a directory, not a state-dict file")
     if not p.is_file():
         raise FileNotFoundError(f"weights file '{p}' does not exist")
     try:
