@@ -24,7 +24,7 @@ from .losses import (
     total_variation_loss,
 )
 from .objective import StyleObjective
-from .optimize import OptimizationRun, optimize_pixels
+from .optimize import NonFiniteLossError, OptimizationRun, optimize_pixels
 from .samples import SAMPLE_NAMES, sample_image
 from .settings import fast_mode, lesson_settings
 from .stylize import StyleResult, stylize
@@ -40,6 +40,7 @@ __all__ = [
     "SAMPLE_NAMES",
     "TUTORIAL_CONTENT_LAYERS",
     "TUTORIAL_STYLE_LAYERS",
+    "NonFiniteLossError",
     "OptimizationRun",
     "OutputExistsError",
     "StyleObjective",
