@@ -26,7 +26,9 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
             )
         if dev.type == "cuda":
             if not torch.cuda.is_available():
-                raise ValueError(f"device {str(device)!r} was asked for, but torch sees no CUDA GPU")
+                raise ValueError(
+                    f"device {str(device)!r} was asked for, but torch sees no CUDA GPU"
+                )
             count = torch.cuda.device_count()
             if dev.index is not None and dev.index >= count:
                 raise ValueError(

@@ -185,9 +185,7 @@ def check_state_dict(state: dict[str, torch.Tensor], source: str) -> None:
         if not isinstance(key, str):
             raise ValueError(f"{source} has an entry whose key {key!r} is not a layer name")
         if not isinstance(value, torch.Tensor):
-            raise ValueError(
-                f"{source}: entry {key!r} is a {type(value).__name__}, not a tensor"
-            )
+            raise ValueError(f"{source}: entry {key!r} is a {type(value).__name__}, not a tensor")
 
 
 def features_state_dict(state: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:

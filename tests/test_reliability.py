@@ -403,7 +403,9 @@ def test_item7_later_non_finite_loss_counts_honestly():
         return {"total": value}
 
     with pytest.warns(NonFiniteLossWarning):
-        run = optimize_pixels(loss, torch.ones(1, 3, 2, 2), steps=10, optimizer="gd", progress=False)
+        run = optimize_pixels(
+            loss, torch.ones(1, 3, 2, 2), steps=10, optimizer="gd", progress=False
+        )
     assert run.evals == 3 and len(run.history["total"]) == 3
     assert run.stop_reason == STOP_NON_FINITE
 
@@ -528,9 +530,7 @@ def test_item9_reduced_decoding_gives_the_same_picture(tmp_path, fmt):
     assert torch.allclose(small, resize_long_side(full, 100), atol=2.5 / 255)
     cover = load_image(path, cover=(90, 60))
     assert min(cover.shape[-2] / 90, cover.shape[-1] / 60) >= 1
-    assert torch.allclose(
-        resize_cover(cover, 90, 60), resize_cover(full, 90, 60), atol=3.5 / 255
-    )
+    assert torch.allclose(resize_cover(cover, 90, 60), resize_cover(full, 90, 60), atol=3.5 / 255)
 
 
 # 10. smaller ones
@@ -764,9 +764,7 @@ def test_eq7_adain_honours_tv_and_regions_are_validated():
     vgg = VGG19Features(["relu1_1", "relu2_1"], weights="random")
     c, s = torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16)
     x = torch.rand(1, 3, 16, 16)
-    obj = AdaINObjective(
-        vgg, c, s, target_layer="relu2_1", style_layers=["relu1_1"], tv_weight=0.5
-    )
+    obj = AdaINObjective(vgg, c, s, target_layer="relu2_1", style_layers=["relu1_1"], tv_weight=0.5)
     out = obj(x)
     assert float(out["tv"]) == pytest.approx(float(total_variation_loss(x)))
     expected = out["content"] + 10.0 * out["style"] + 0.5 * out["tv"]
@@ -775,6 +773,9 @@ def test_eq7_adain_honours_tv_and_regions_are_validated():
     for bad in (-1.0, float("nan"), "x"):
         with pytest.raises(ValueError, match="region weight"):
             MaskedStyleObjective(
-                vgg, c, [StyleRegion(half_mask(16, 16), grams, weight=bad)],
-                content_layers=["relu2_1"], style_layers=["relu1_1"],
+                vgg,
+                c,
+                [StyleRegion(half_mask(16, 16), grams, weight=bad)],
+                content_layers=["relu2_1"],
+                style_layers=["relu1_1"],
             )

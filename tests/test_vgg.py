@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import ClassVar
 
 import pytest
 import torch
@@ -212,7 +213,7 @@ def test_download_is_checked_and_atomic(tmp_path, monkeypatch):
     seen = []
 
     class Response(io.BytesIO):
-        headers = {"Content-Length": str(len(payload))}
+        headers: ClassVar[dict[str, str]] = {"Content-Length": str(len(payload))}
 
     def fake_urlopen(url, timeout=None):
         seen.append(timeout)
