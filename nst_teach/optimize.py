@@ -35,8 +35,30 @@ LossFunction = Callable[[Tensor], dict[str, Tensor]]
 Callback = Callable[[int, Tensor, dict[str, float]], object]
 
 
+#: Values of :attr:`OptimizationRun.stop_reason`.
+STOP_NON_FINITE = "non-finite loss"
+STOP_CALLBACK = "callback"
+
+
 class NonFiniteLossWarning(RuntimeWarning):
     """The loss became NaN or infinite; the optimisation stopped early."""
+
+
+class NonFiniteLossError(ValueError):
+    """The loss was NaN or infinite at the first evaluation: there is no image to keep.
+
+    Attributes:
+        value: the loss's value.
+        evaluation: the evaluation (counted from 1) at which it was not finite.
+    """
+
+    def __init__(self, value: float, evaluation: int) -> None:
+        self.value = value
+        self.evaluation = evaluation
+        super().__init__(
+            f"the loss is {value} at the first evaluation; lower the loss weights "
+            "(--alpha, --beta, --tv-weight) or the learning rate (--lr)"
+        )
 
 
 @dataclass
@@ -48,7 +70,9 @@ class OptimizationRun:
         history: each loss component's value at each evaluation.
         evals: objective evaluations (forward and backward passes) made.
         seconds: wall time of the loop.
-        stopped_early: why it stopped before ``steps``, or ``None``.
+        stopped_early: why it stopped before ``steps``, in words, or ``None``.
+        stop_reason: the same as a value to test: :data:`STOP_NON_FINITE`,
+            :data:`STOP_CALLBACK`, or ``None``.
     """
 
     image: Tensor
@@ -56,6 +80,7 @@ class OptimizationRun:
     evals: int
     seconds: float
     stopped_early: str | None = None
+    stop_reason: str | None = None
 
 
 def check_steps(steps: int) -> int:
@@ -63,6 +88,7 @@ def check_steps(steps: int) -> int:
     if (
         isinstance(steps, bool)
         or not isinstance(steps, int | float)
+        or not math.isfinite(steps)
         or int(steps) != steps
         or steps < 1
     ):
@@ -107,7 +133,9 @@ def record_projected_step(opt: torch.optim.LBFGS, x: Tensor, x_before: Tensor) -
 
 
 class _NonFinite(Exception):
-    pass
+    def __init__(self, value: float, evaluation: int) -> None:
+        super().__init__(value, evaluation)
+        self.value, self.evaluation = value, evaluation
 
 
 def optimize_pixels(
@@ -133,15 +161,20 @@ def optimize_pixels(
         clamp: clip the pixels to :math:`[0, 1]` after each step.
 
     If the loss turns NaN or infinite, the loop stops, warns, and returns the last image whose
-    loss was finite.
+    loss was finite (``evals`` counts the finite evaluations); if it is not finite at the
+    first evaluation there is no such image and :class:`NonFiniteLossError` is raised.
     """
     steps = check_steps(steps)
-    x = image.detach().clone().requires_grad_(True)
+    # a contiguous copy whatever the input's layout (channels-last, or the strides of a
+    # 1x1 image scaled up): L-BFGS flattens the gradient with .view(-1)
+    x = image.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)
     opt = make_optimizer(optimizer, [x], lr)
     history: dict[str, list[float]] = {}
     last_good = x.detach().clone()
     evals = 0
     stopped: str | None = None
+    reason: str | None = None
+    failure: _NonFinite | None = None
 
     def closure() -> Tensor:
         nonlocal last_good, evals
@@ -149,10 +182,7 @@ def optimize_pixels(
         losses = loss_fn(x)
         values = {name: float(v.detach()) for name, v in losses.items()}
         if not math.isfinite(values["total"]):
-            raise _NonFinite(
-                f"the loss became {values['total']} at evaluation {evals + 1}; "
-                "lower the loss weights or the learning rate"
-            )
+            raise _NonFinite(values["total"], evals + 1)
         evals += 1
         last_good = x.detach().clone()
         for name, v in values.items():
@@ -169,7 +199,11 @@ def optimize_pixels(
                 try:
                     opt.step(closure)
                 except _NonFinite as exc:
-                    stopped = str(exc)
+                    failure, reason = exc, STOP_NON_FINITE
+                    stopped = (
+                        f"the loss became {exc.value} at evaluation {exc.evaluation}; "
+                        "lower the loss weights or the learning rate"
+                    )
                     break
                 if clamp:
                     with torch.no_grad():
@@ -183,19 +217,23 @@ def optimize_pixels(
                     last = {name: values[-1] for name, values in history.items()}
                     if callback(evals, x.detach(), last) is True:
                         stopped = f"the callback stopped the run after {evals} evaluations"
+                        reason = STOP_CALLBACK
                         break
         finally:
             if bar is not None:
                 bar.close()
     seconds = time.perf_counter() - start
     final = x.detach()
-    if stopped is not None and stopped.startswith("the loss became"):
+    if failure is not None:
+        if failure.evaluation == 1:
+            raise NonFiniteLossError(failure.value, failure.evaluation)
+        assert stopped is not None
         warnings.warn(
             stopped + "; the last finite image is kept", NonFiniteLossWarning, stacklevel=2
         )
         final = last_good
     out = final.clamp(0.0, 1.0) if clamp else final
-    return OptimizationRun(out.cpu(), history, evals, seconds, stopped)
+    return OptimizationRun(out.cpu(), history, evals, seconds, stopped, reason)
 
 
 def _progress_bar(total: int):  # type: ignore[no-untyped-def]
