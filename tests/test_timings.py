@@ -25,7 +25,11 @@ def _tool():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def notebook(tmp_path: Path) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [
         nbformat.v4.new_markdown_cell("# A tiny lesson"),
         nbformat.v4.new_code_cell("import os\nfast = os.environ.get('NST_TEACH_FAST')"),
@@ -74,7 +78,11 @@ def test_timings_table_and_flags(
 def test_timings_records_errors_and_refuses_missing_files(tmp_path: Path) -> None:
     tool = _tool()
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [nbformat.v4.new_code_cell("1 / 0"), nbformat.v4.new_code_cell("x = 2")]
     path = tmp_path / "02_broken.ipynb"
     nbformat.write(nb, path)
