@@ -138,12 +138,13 @@ def render(data: dict[str, Any]) -> str:
         START,
         "",
         f"**Lesson timings** in the default setting (not `NST_TEACH_FAST`), written by "
-        f"`make timings` (`tools/timings.py`): {data['machine']}. Flagged: lessons over "
+        f"`make timings` (`tools/timings.py`): {data['machine']}. *Load*: the 1-minute load average when the lesson "
+        f"ended (above the number of cores, the times are inflated). Flagged: lessons over "
         f"{fmt_seconds(lesson_limit)}, cells over {fmt_seconds(cell_limit)}.",
         "",
         "| Lesson | Total | Code cells | Slowest cell | Cells over "
-        f"{fmt_seconds(cell_limit)} | Measured | |",
-        "|---|---|---|---|---|---|---|",
+        f"{fmt_seconds(cell_limit)} | Measured | Load | |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for lesson in data["lessons"]:
         s = lesson["slowest"]
@@ -161,6 +162,7 @@ def render(data: dict[str, Any]) -> str:
             f"| {lesson['name']} | {'**' + total + '**' if over else total} | "
             f"{len(lesson['cells'])} | {slowest} | "
             f"{', '.join(str(i) for i in lesson['slow_cells']) or '-'} | {lesson['date']} | "
+            f"{'-' if lesson.get('load') is None else format(lesson['load'], '.1f')} | "
             f"{'⚠ ' + '; '.join(flags) if flags else 'ok'} |"
         )
     lines.append("")
@@ -230,6 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             rec = summarise(time_notebook(nb, timeout=args.timeout, kernel=args.kernel),
                             args.cell_limit)  # fmt: skip
             rec["date"] = now.strftime("%Y-%m-%d")
+            # how busy the machine was (1-minute load average over its cores): timings on a
+            # shared machine are only as good as this
+            rec["load"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
             rec["path"] = str(nb)
             lessons[rec["name"]] = rec
             print(f"[timings] {nb}: {fmt_seconds(rec['seconds'])}, slow cells "
