@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import bench_stylize as bench  # noqa: E402
 
-from nst_teach import stylize  # noqa: E402
+from nst_teach import bounded, stylize  # noqa: E402
 from nst_teach.optimize import BOUNDED_OPTIMIZERS  # noqa: E402
 
 RESULTS = HERE / "results"
@@ -127,9 +127,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--plateau-size", type=int, default=256)
     p.add_argument("--plateau-evals", type=int, default=1000)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--history", type=int, default=None, help="L-BFGS memory m (bounded methods)")
     p.add_argument("--out", type=Path, default=None, help="append JSON lines to this file")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.history:
+        for key in bounded.HISTORY_SIZE:
+            bounded.HISTORY_SIZE[key] = args.history
 
     def emit(record: dict[str, Any]) -> None:
         short = {k: v for k, v in record.items() if k != "total"}
@@ -148,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                   "seconds": base["seconds"]})  # fmt: skip
             for name in args.optimizers:
                 rec = evals_to_loss(size, args.layers, name, losses[best], args.max_evals)
-                rec.update(size=size, tutorial_evals=best + 1)
+                rec.update(size=size, tutorial_evals=best + 1, history=args.history)
                 emit(rec)
     if args.plateau:
         for name in args.optimizers:

@@ -134,7 +134,7 @@ def projected_lbfgs(
     x0: Tensor,
     *,
     bounds: tuple[float, float] | None = (0.0, 1.0),
-    history_size: int = HISTORY_SIZE["projected-lbfgs"],
+    history_size: int | None = None,
     lr: float = 1.0,
     max_halvings: int = 10,
 ) -> None:
@@ -144,6 +144,7 @@ def projected_lbfgs(
     safeguard (used by :func:`sigmoid_lbfgs`). Runs until ``fg`` raises
     :class:`StopOptimization`.
     """
+    m = HISTORY_SIZE["projected-lbfgs"] if history_size is None else history_size
     shape = x0.shape
     lo, hi = bounds if bounds is not None else (-math.inf, math.inf)
 
@@ -187,7 +188,7 @@ def projected_lbfgs(
             y = g_new - g
             if float(y @ step) > 1e-10 * float(y @ y):
                 pairs.append((step, y))
-                if len(pairs) > history_size:
+                if len(pairs) > m:
                     pairs.pop(0)
             x, f, g = x_new, f_new, g_new
     except StopOptimization:
@@ -198,7 +199,7 @@ def sigmoid_lbfgs(
     fg: ValueAndGrad,
     x0: Tensor,
     *,
-    history_size: int = HISTORY_SIZE["sigmoid-lbfgs"],
+    history_size: int | None = None,
     lr: float = 1.0,
     eps: float = SIGMOID_EPS,
 ) -> None:
@@ -210,14 +211,15 @@ def sigmoid_lbfgs(
         f, g = fg(x)
         return f, g * x * (1.0 - x)
 
-    projected_lbfgs(fg_u, u0, bounds=None, history_size=history_size, lr=lr)
+    m = HISTORY_SIZE["sigmoid-lbfgs"] if history_size is None else history_size
+    projected_lbfgs(fg_u, u0, bounds=None, history_size=m, lr=lr)
 
 
 def scipy_lbfgsb(
     fg: ValueAndGrad,
     x0: Tensor,
     *,
-    history_size: int = HISTORY_SIZE["lbfgsb"],
+    history_size: int | None = None,
 ) -> None:
     r"""scipy's L-BFGS-B on the box :math:`[0, 1]^n` (float64 on the scipy side).
 
@@ -239,7 +241,8 @@ def scipy_lbfgsb(
         return f, g.detach().reshape(-1).to("cpu", torch.float64).numpy()
 
     z = x0.detach().reshape(-1).to("cpu", torch.float64).clamp_(0.0, 1.0).numpy()
-    options = {"maxcor": history_size, "maxfun": 10**9, "maxiter": 10**9, "ftol": 0.0}
+    m = HISTORY_SIZE["lbfgsb"] if history_size is None else history_size
+    options = {"maxcor": m, "maxfun": 10**9, "maxiter": 10**9, "ftol": 0.0}
     options["gtol"] = 0.0
     try:
         while True:
