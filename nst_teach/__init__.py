@@ -24,7 +24,7 @@ from .losses import (
     total_variation_loss,
 )
 from .objective import StyleObjective
-from .optimize import OptimizationRun, optimize_pixels
+from .optimize import NonFiniteLossError, OptimizationRun, optimize_pixels
 from .samples import PAINTINGS, PHOTOS, SAMPLE_NAMES, TEXTURES, sample_credit, sample_image
 from .settings import fast_mode, lesson_settings
 from .stylize import StyleResult, stylize
@@ -43,6 +43,7 @@ __all__ = [
     "TEXTURES",
     "TUTORIAL_CONTENT_LAYERS",
     "TUTORIAL_STYLE_LAYERS",
+    "NonFiniteLossError",
     "OptimizationRun",
     "OutputExistsError",
     "StyleObjective",

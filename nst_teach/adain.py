@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import Tensor
 
-from .losses import content_loss
+from .losses import content_loss, total_loss, total_variation_loss
 from .objective import LayerObjective, check_weight
 from .vgg import VGG19Features
 
@@ -232,8 +232,11 @@ class AdaINObjective:
         \mathcal{L} = \tfrac12 \lVert f(x) - t \rVert^2
         + \lambda \sum_l \left(\lVert \mu(\phi_l(x)) - \mu(\phi_l(s)) \rVert^2
         + \lVert \sigma(\phi_l(x)) - \sigma(\phi_l(s)) \rVert^2\right)
+        + \lambda_\text{TV} \mathcal{L}_\text{TV}
 
-    Returns ``{"content", "style", "tv", "total"}`` like the other objectives.
+    (the weighted sum by :func:`~nst_teach.losses.total_loss`, with ``alpha`` for the content
+    term and ``style_weight`` :math:`\lambda` for the style term). Returns
+    ``{"content", "style", "tv", "total"}`` like the other objectives.
     """
 
     def __init__(
@@ -246,6 +249,7 @@ class AdaINObjective:
         style_layers: Sequence[str] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1"),
         style_weight: float = 10.0,
         alpha: float = 1.0,
+        tv_weight: float = 0.0,
     ) -> None:
         self.extractor = extractor
         self.target_layer = target_layer
@@ -255,6 +259,7 @@ class AdaINObjective:
             raise ValueError(f"the extractor does not compute {sorted(missing)}")
         self.style_weight = check_weight("style_weight", style_weight)
         self.alpha = check_weight("alpha", alpha)
+        self.tv_weight = check_weight("tv_weight", tv_weight)
         with torch.no_grad():
             cf, sf = extractor(content), extractor(style)
             self.target = adain(cf[target_layer], sf[target_layer]).detach()
@@ -267,8 +272,9 @@ class AdaINObjective:
             (mean_std_loss(feats[n], self.style_features[n]) for n in self.style_layers),
             image.new_zeros(()),
         )
-        total = self.alpha * content + self.style_weight * style
-        return {"content": content, "style": style, "tv": image.new_zeros(()), "total": total}
+        tv = total_variation_loss(image) if self.tv_weight else image.new_zeros(())
+        total = total_loss(content, style, self.alpha, self.style_weight, tv, self.tv_weight)
+        return {"content": content, "style": style, "tv": tv, "total": total}
 
 
 __all__ = [

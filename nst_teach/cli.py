@@ -10,8 +10,12 @@ import json
 import platform
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .stylize import StyleResult
 
 EXIT_BAD_INPUT = 2
 
@@ -95,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--steps", type=int, default=50)
     demo.add_argument("--content", default="hopper")
     demo.add_argument("--style", default="swirls")
+    demo.add_argument("--force", action="store_true", help="overwrite the output if it exists")
     demo.add_argument("--quiet", action="store_true")
 
     sub.add_parser("doctor", help="versions, device and where the VGG-19 weights belong")
@@ -110,40 +115,126 @@ def _unique_path(stem: str, suffix: str = ".png") -> Path:
     return path
 
 
-def _run_stylize(args: argparse.Namespace) -> int:
-    from .images import check_output_path, save_image
-    from .samples import image_or_sample
+class OptionError(ValueError):
+    """A command-line option's value is invalid (the message names the option)."""
+
+
+def _check_option(
+    option: str, value: object, check: Callable[..., object], *check_args: object
+) -> None:
+    """Run ``check(*check_args)``; a ``ValueError`` it raises becomes one naming ``option``
+    and ``value``."""
+    try:
+        check(*check_args)
+    except ValueError as exc:
+        raise OptionError(f"{option} {value}: {exc}") from None
+
+
+def _check_stylize_options(args: argparse.Namespace) -> None:
+    """Every option checked before any file is read or any work is done."""
+    from .device import pick_device
+    from .layers import validate_layers
+    from .objective import check_weight, resolve_layer_weights
+    from .optimize import OPTIMIZERS, check_steps
+    from .stylize import check_size
+
+    _check_option("--size", args.size, check_size, args.size)
+    _check_option("--steps", args.steps, check_steps, args.steps)
+    for option in ("alpha", "beta", "tv_weight"):
+        value = getattr(args, option)
+        _check_option(f"--{option.replace('_', '-')}", value, check_weight, option, value)
+    if args.lr is not None:
+        _check_option("--lr", args.lr, _positive, "lr", args.lr)
+    for option, names, what in (
+        ("--style-layers", args.style_layers, "style layer"),
+        ("--content-layers", args.content_layers, "content layer"),
+    ):
+        _check_option(option, repr(",".join(names)), validate_layers, names, what)
+    if args.layer_weights is not None:
+        shown = ",".join(map(str, args.layer_weights))
+        _check_option(
+            "--layer-weights", shown, resolve_layer_weights, args.style_layers, args.layer_weights
+        )
+    assert args.optimizer in OPTIMIZERS
+    _check_option("--device", repr(args.device), pick_device, args.device)
+
+
+def _positive(name: str, value: float) -> float:
+    from .objective import check_weight
+
+    if check_weight(name, value) == 0:
+        raise ValueError(f"{name} must be greater than 0")
+    return value
+
+
+def _inputs(*specs: str) -> list[str]:
+    """The arguments that name existing files (not sample names)."""
+    return [spec for spec in specs if Path(spec).exists()]
+
+
+def _stylize_and_save(
+    output: Path, content: str, style: str, quiet_warnings: bool, **options: object
+) -> StyleResult:
+    """Run :func:`stylize`, pass its warnings on (one line each), save the image atomically.
+
+    A loss that is not finite at the first evaluation raises (nothing is saved); one that
+    turns non-finite later keeps the last finite image, which is saved, and the caller
+    reports the error.
+    """
+    from .images import save_image
+    from .optimize import NonFiniteLossWarning
     from .stylize import stylize
 
-    output = check_output_path(args.output, overwrite=args.force)
-    content = image_or_sample(args.content)
-    style = image_or_sample(args.style)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = stylize(
-            content,
-            style,
-            size=args.size,
-            steps=args.steps,
-            alpha=args.alpha,
-            beta=args.beta,
-            style_layers=args.style_layers,
-            content_layers=args.content_layers,
-            layer_weights=args.layer_weights,
-            init=args.init,
-            optimizer=args.optimizer,
-            lr=args.lr,
-            tv_weight=args.tv_weight,
-            weights=args.weights,
-            pooling=args.pooling,
-            seed=args.seed,
-            device=args.device,
-            progress=not (args.quiet or args.json),
-        )
+        result = stylize(content, style, **options)  # type: ignore[arg-type]
     for w in caught:
-        if not str(w.message).startswith("the loss became"):
+        if issubclass(w.category, NonFiniteLossWarning):
+            continue  # reported as the error, after saving
+        if not quiet_warnings:
             print(f"nst-teach: warning: {w.message}", file=sys.stderr)
     save_image(result.image, output, overwrite=True)
+    return result
+
+
+def _non_finite_exit(result: StyleResult, output: Path) -> int:
+    print(
+        f"nst-teach: error: {result.stopped_early}; kept the last finite image in {output}",
+        file=sys.stderr,
+    )
+    return EXIT_BAD_INPUT
+
+
+def _run_stylize(args: argparse.Namespace) -> int:
+    from .images import check_output_path
+    from .optimize import STOP_NON_FINITE
+
+    _check_stylize_options(args)
+    output = check_output_path(
+        args.output, overwrite=args.force, inputs=_inputs(args.content, args.style)
+    )
+    result = _stylize_and_save(
+        output,
+        args.content,
+        args.style,
+        quiet_warnings=False,
+        size=args.size,
+        steps=args.steps,
+        alpha=args.alpha,
+        beta=args.beta,
+        style_layers=args.style_layers,
+        content_layers=args.content_layers,
+        layer_weights=args.layer_weights,
+        init=args.init,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        tv_weight=args.tv_weight,
+        weights=args.weights,
+        pooling=args.pooling,
+        seed=args.seed,
+        device=args.device,
+        progress=not (args.quiet or args.json),
+    )
     if args.json:
         print(
             json.dumps(
@@ -157,12 +248,8 @@ def _run_stylize(args: argparse.Namespace) -> int:
                 }
             )
         )
-    if result.stopped_early and result.stopped_early.startswith("the loss became"):
-        print(
-            f"nst-teach: error: {result.stopped_early}; kept the last finite image in {output}",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
+    if result.stop_reason == STOP_NON_FINITE:
+        return _non_finite_exit(result, output)
     if not args.json:
         print(
             f"wrote {output} ({result.evals} evaluations, {result.seconds:.1f} s, "
@@ -172,22 +259,28 @@ def _run_stylize(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from .images import check_output_path, save_image
-    from .stylize import stylize
+    from .images import check_output_path
+    from .optimize import STOP_NON_FINITE, check_steps
+    from .stylize import check_size
 
-    output = check_output_path(args.output or _unique_path("nst_teach_demo"))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = stylize(
-            args.content,
-            args.style,
-            size=args.size,
-            steps=args.steps,
-            progress=not args.quiet,
-        )
-    for w in caught:
-        print(f"nst-teach: note: {w.message}", file=sys.stderr)
-    save_image(result.image, output)
+    _check_option("--size", args.size, check_size, args.size)
+    _check_option("--steps", args.steps, check_steps, args.steps)
+    output = check_output_path(
+        args.output or _unique_path("nst_teach_demo"),
+        overwrite=args.force,
+        inputs=_inputs(args.content, args.style),
+    )
+    result = _stylize_and_save(
+        output,
+        args.content,
+        args.style,
+        quiet_warnings=False,
+        size=args.size,
+        steps=args.steps,
+        progress=not args.quiet,
+    )
+    if result.stop_reason == STOP_NON_FINITE:
+        return _non_finite_exit(result, output)
     print(
         f"wrote {output.resolve()}: {args.content!r} in the style of {args.style!r}, "
         f"{result.evals} evaluations in {result.seconds:.1f} s (weights: {result.weights})"
@@ -221,7 +314,9 @@ def doctor_report() -> dict[str, str]:
         "device": str(pick_device()),
         "cpu threads": str(torch.get_num_threads()),
         "cpu vector instructions": torch.backends.cpu.get_cpu_capability(),
-        "reuse freed memory": "yes (glibc mallopt during the loop)" if reused else "no",
+        "reuse freed memory": "yes (glibc's mmap threshold raised for the loop)"
+        if reused
+        else "no",
         "imagenet weights cached": "yes" if imagenet_weights_cached() else "no",
         "imagenet weights path": str(imagenet_weights_path()),
     }
@@ -252,7 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except (ValueError, OSError) as exc:
-        print(f"nst-teach: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # one line, whatever the exception's text
+        print(f"nst-teach: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("nst-teach: interrupted", file=sys.stderr)

@@ -237,6 +237,21 @@ def color_statistics(image: Tensor) -> tuple[Tensor, Tensor]:
     return mu, xc @ xc.T / x.shape[1]
 
 
+def has_float64(device: torch.device | str) -> bool:
+    """Whether ``device`` computes in float64 (Apple's MPS does not).
+
+    Examples:
+        >>> has_float64("cpu"), has_float64("mps")
+        (True, False)
+    """
+    return torch.device(device).type != "mps"
+
+
+def _precise_dtype(device: torch.device) -> torch.dtype:
+    """float64 for the small colour computations, where the device has it; else float32."""
+    return torch.float64 if has_float64(device) else torch.float32
+
+
 def _sqrtm(cov: Tensor) -> Tensor:
     """Symmetric square root of a symmetric positive definite matrix (eigendecomposition)."""
     evals, evecs = torch.linalg.eigh(cov)
@@ -264,7 +279,8 @@ def color_transfer_matrix(cov_source: Tensor, cov_target: Tensor, mode: str = "e
         >>> torch.diag(color_transfer_matrix(cs, cc, "eigen"))
         tensor([1.0000, 0.5000, 0.3333])
     """
-    cs, cc = cov_source.double(), cov_target.double()
+    precise = _precise_dtype(cov_source.device)
+    cs, cc = cov_source.to(precise), cov_target.to(precise)
     if mode == "cholesky":
         a = torch.linalg.cholesky(cc) @ torch.linalg.inv(torch.linalg.cholesky(cs))
     elif mode == "eigen":
@@ -311,12 +327,13 @@ def match_color(
     """
     _check_rgb(source, "source")
     _check_rgb(target, "target")
-    mu_s, cov_s = color_statistics(source.double())
-    mu_c, cov_c = color_statistics(target.double())
-    ridge = eps * torch.eye(3, dtype=torch.float64, device=source.device)
+    precise = _precise_dtype(source.device)  # float64 where the device has it (not MPS)
+    mu_s, cov_s = color_statistics(source.to(precise))
+    mu_c, cov_c = color_statistics(target.to(precise))
+    ridge = eps * torch.eye(3, dtype=precise, device=source.device)
     a = color_transfer_matrix(cov_s + ridge, cov_c + ridge, mode)
     b = mu_c - a @ mu_s
-    out = _apply_matrix(a, source.double()) + b.view(1, 3, 1, 1)
+    out = _apply_matrix(a, source.to(precise)) + b.view(1, 3, 1, 1)
     out = out.to(source.dtype)
     return out.clamp(0.0, 1.0) if clamp else out
 
@@ -329,6 +346,7 @@ __all__ = [
     "color_transfer_matrix",
     "combine_luminance",
     "gray_to_rgb",
+    "has_float64",
     "luminance",
     "luminance_only_inputs",
     "match_color",

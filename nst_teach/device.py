@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import torch
 
+#: The kinds of device style transfer runs on.
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
     """The device asked for, or the best one present: CUDA, then MPS, then CPU.
@@ -15,15 +18,44 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     if device is not None and str(device) != "auto":
         try:
             dev = torch.device(device)
-        except RuntimeError as exc:
+        except (RuntimeError, TypeError, ValueError) as exc:
             raise ValueError(f"unknown device {device!r}; use cpu, cuda, mps or auto") from exc
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device 'cuda' was asked for, but torch sees no CUDA GPU")
+        if dev.type not in DEVICE_TYPES:
+            raise ValueError(
+                f"device {str(device)!r} cannot run style transfer; use cpu, cuda, mps or auto"
+            )
+        if dev.type == "cuda":
+            if not torch.cuda.is_available():
+                raise ValueError(
+                    f"device {str(device)!r} was asked for, but torch sees no CUDA GPU"
+                )
+            count = torch.cuda.device_count()
+            if dev.index is not None and dev.index >= count:
+                raise ValueError(
+                    f"device {str(device)!r} does not exist: torch sees {count} CUDA "
+                    f"GPU{'s' if count != 1 else ''} (cuda:0 to cuda:{count - 1})"
+                )
         if dev.type == "mps" and not torch.backends.mps.is_available():
             raise ValueError("device 'mps' was asked for, but Apple's MPS is not available")
+        if dev.type in ("cpu", "mps") and dev.index not in (None, 0):
+            raise ValueError(f"device {str(device)!r} does not exist; use {dev.type}")
         return dev
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def synchronize(device: torch.device | str) -> None:
+    """Wait until the work queued on ``device`` is done (CUDA and MPS run asynchronously;
+    a clock read without this measures only the launch of the work).
+
+    Examples:
+        >>> synchronize("cpu")  # nothing to wait for
+    """
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    elif dev.type == "mps":
+        torch.mps.synchronize()

@@ -252,9 +252,15 @@ def total_loss(
         \mathcal{L}_\text{total} = \alpha \mathcal{L}_\text{content}
         + \beta \mathcal{L}_\text{style} + \lambda_\text{TV} \mathcal{L}_\text{TV}
 
+    This is the one place where the package weighs its loss terms: every objective
+    (:class:`~nst_teach.objective.LayerObjective` and its subclasses, the masked and AdaIN
+    objectives) calls it.
+
     Examples:
         >>> total_loss(torch.tensor(2.0), torch.tensor(3.0), alpha=1.0, beta=10.0)
         tensor(32.)
+        >>> total_loss(torch.tensor(2.0), torch.tensor(3.0), 1.0, 10.0, torch.tensor(4.0), 0.5)
+        tensor(34.)
     """
     loss = alpha * content + beta * style
     if tv is not None and tv_weight:

@@ -24,6 +24,7 @@ Examples:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -68,21 +69,33 @@ def split_steps(steps: int | Sequence[int], scales: Sequence[float]) -> list[int
         [67, 133]
         >>> split_steps([40, 100], (0.5, 1.0))
         [40, 100]
+        >>> split_steps(8, (0.92, 0.94, 0.96, 0.98, 1.0))  # always the total asked for
+        [1, 2, 2, 2, 1]
     """
     scales = check_scales(scales)
     if isinstance(steps, int | float) and not isinstance(steps, bool):
+        if not math.isfinite(steps):
+            raise ValueError(f"steps must be a whole number, got {steps!r}")
         total = int(steps)
         if total != steps or total < len(scales):
             raise ValueError(
                 f"steps must be a whole number >= {len(scales)} (one per scale), got {steps!r}"
             )
         counts = [max(1, round(total * s / sum(scales))) for s in scales[:-1]]
-        return [*counts, max(1, total - sum(counts))]
+        while total - sum(counts) < 1:  # rounding up gave the coarse scales too many
+            counts[counts.index(max(counts))] -= 1
+        return [*counts, total - sum(counts)]
     counts = list(steps)
     if len(counts) != len(scales):
         raise ValueError(f"{len(counts)} step counts given for {len(scales)} scales {scales}")
     for c in counts:
-        if isinstance(c, bool) or not isinstance(c, int | float) or int(c) != c or c < 1:
+        if (
+            isinstance(c, bool)
+            or not isinstance(c, int | float)
+            or not math.isfinite(c)
+            or int(c) != c
+            or c < 1
+        ):
             raise ValueError(f"steps per scale must be whole numbers >= 1, got {steps!r}")
     return [int(c) for c in counts]
 

@@ -21,7 +21,13 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 from torch import Tensor
 
-from .losses import content_loss, gram_matrix, style_layer_loss, total_variation_loss
+from .losses import (
+    content_loss,
+    gram_matrix,
+    style_layer_loss,
+    total_loss,
+    total_variation_loss,
+)
 from .perf import fused_content_loss, fused_style_layer_loss
 from .vgg import VGG19Features
 
@@ -137,7 +143,7 @@ class LayerObjective:
         tv = total_variation_loss(image) if self.tv_weight else zero
         if batch != 1:
             content, style, tv = content / batch, style / batch, tv / batch
-        total = self.alpha * content + self.beta * style + self.tv_weight * tv
+        total = total_loss(content, style, self.alpha, self.beta, tv, self.tv_weight)
         return {"content": content, "style": style, "tv": tv, "total": total}
 
 

@@ -47,8 +47,30 @@ LossFunction = Callable[[Tensor], dict[str, Tensor]]
 Callback = Callable[[int, Tensor, dict[str, float]], object]
 
 
+#: Values of :attr:`OptimizationRun.stop_reason`.
+STOP_NON_FINITE = "non-finite loss"
+STOP_CALLBACK = "callback"
+
+
 class NonFiniteLossWarning(RuntimeWarning):
     """The loss became NaN or infinite; the optimisation stopped early."""
+
+
+class NonFiniteLossError(ValueError):
+    """The loss was NaN or infinite at the first evaluation: there is no image to keep.
+
+    Attributes:
+        value: the loss's value.
+        evaluation: the evaluation (counted from 1) at which it was not finite.
+    """
+
+    def __init__(self, value: float, evaluation: int) -> None:
+        self.value = value
+        self.evaluation = evaluation
+        super().__init__(
+            f"the loss is {value} at the first evaluation; lower the loss weights "
+            "(--alpha, --beta, --tv-weight) or the learning rate (--lr)"
+        )
 
 
 @dataclass
@@ -60,7 +82,9 @@ class OptimizationRun:
         history: each loss component's value at each evaluation.
         evals: objective evaluations (forward and backward passes) made.
         seconds: wall time of the loop.
-        stopped_early: why it stopped before ``steps``, or ``None``.
+        stopped_early: why it stopped before ``steps``, in words, or ``None``.
+        stop_reason: the same as a value to test: :data:`STOP_NON_FINITE`,
+            :data:`STOP_CALLBACK`, or ``None``.
     """
 
     image: Tensor
@@ -68,6 +92,7 @@ class OptimizationRun:
     evals: int
     seconds: float
     stopped_early: str | None = None
+    stop_reason: str | None = None
 
 
 def check_steps(steps: int) -> int:
@@ -75,6 +100,7 @@ def check_steps(steps: int) -> int:
     if (
         isinstance(steps, bool)
         or not isinstance(steps, int | float)
+        or not math.isfinite(steps)
         or int(steps) != steps
         or steps < 1
     ):
@@ -127,7 +153,9 @@ def record_projected_step(opt: torch.optim.LBFGS, x: Tensor, x_before: Tensor) -
 
 
 class _NonFinite(Exception):
-    pass
+    def __init__(self, value: float, evaluation: int) -> None:
+        super().__init__(value, evaluation)
+        self.value, self.evaluation = value, evaluation
 
 
 def optimize_pixels(
@@ -159,18 +187,23 @@ def optimize_pixels(
     The bounded methods return the evaluated image with the lowest loss.
 
     If the loss turns NaN or infinite, the loop stops, warns, and returns the last image whose
-    loss was finite.
+    loss was finite (``evals`` counts the finite evaluations); if it is not finite at the
+    first evaluation there is no such image and :class:`NonFiniteLossError` is raised.
     """
     steps = check_steps(steps)
     if check_optimizer(optimizer) in BOUNDED_OPTIMIZERS:
         rate = DEFAULT_LR[optimizer] if lr is None else check_weight("lr", lr)
         return _optimize_bounded(loss_fn, image, steps, optimizer, rate, callback, progress)
-    x = image.detach().clone().requires_grad_(True)
+    # a contiguous copy whatever the input's layout (channels-last, or the strides of a
+    # 1x1 image scaled up): L-BFGS flattens the gradient with .view(-1)
+    x = image.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)
     opt = make_optimizer(optimizer, [x], lr)
     history: dict[str, list[float]] = {}
     last_good = x.detach().clone()
     evals = 0
     stopped: str | None = None
+    reason: str | None = None
+    failure: _NonFinite | None = None
 
     def closure() -> Tensor:
         nonlocal last_good, evals
@@ -178,10 +211,7 @@ def optimize_pixels(
         losses = loss_fn(x)
         values = {name: float(v.detach()) for name, v in losses.items()}
         if not math.isfinite(values["total"]):
-            raise _NonFinite(
-                f"the loss became {values['total']} at evaluation {evals + 1}; "
-                "lower the loss weights or the learning rate"
-            )
+            raise _NonFinite(values["total"], evals + 1)
         evals += 1
         last_good = x.detach().clone()
         for name, v in values.items():
@@ -198,7 +228,11 @@ def optimize_pixels(
                 try:
                     opt.step(closure)
                 except _NonFinite as exc:
-                    stopped = str(exc)
+                    failure, reason = exc, STOP_NON_FINITE
+                    stopped = (
+                        f"the loss became {exc.value} at evaluation {exc.evaluation}; "
+                        "lower the loss weights or the learning rate"
+                    )
                     break
                 if clamp:
                     with torch.no_grad():
@@ -212,19 +246,23 @@ def optimize_pixels(
                     last = {name: values[-1] for name, values in history.items()}
                     if callback(evals, x.detach(), last) is True:
                         stopped = f"the callback stopped the run after {evals} evaluations"
+                        reason = STOP_CALLBACK
                         break
         finally:
             if bar is not None:
                 bar.close()
     seconds = time.perf_counter() - start
     final = x.detach()
-    if stopped is not None and stopped.startswith("the loss became"):
+    if failure is not None:
+        if failure.evaluation == 1:
+            raise NonFiniteLossError(failure.value, failure.evaluation)
+        assert stopped is not None
         warnings.warn(
             stopped + "; the last finite image is kept", NonFiniteLossWarning, stacklevel=2
         )
         final = last_good
     out = final.clamp(0.0, 1.0) if clamp else final
-    return OptimizationRun(out.cpu(), history, evals, seconds, stopped)
+    return OptimizationRun(out.cpu(), history, evals, seconds, stopped, reason)
 
 
 def _optimize_bounded(
@@ -241,16 +279,19 @@ def _optimize_bounded(
     best: dict[str, object] = {"loss": math.inf, "image": image.detach().clamp(0.0, 1.0)}
     evals = 0
     stopped: str | None = None
+    reason: str | None = None
+    failure: _NonFinite | None = None
     bar = _progress_bar(steps) if progress else None
 
     def fg(x: Tensor) -> tuple[float, Tensor]:
-        nonlocal evals, stopped
+        nonlocal evals, stopped, reason, failure
         if evals >= steps:
             raise bounded.StopOptimization
-        x = x.detach().requires_grad_(True)
+        x = x.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)
         losses = loss_fn(x)
         values = {name: float(v.detach()) for name, v in losses.items()}
         if not math.isfinite(values["total"]):
+            failure, reason = _NonFinite(values["total"], evals + 1), STOP_NON_FINITE
             stopped = (
                 f"the loss became {values['total']} at evaluation {evals + 1}; "
                 "lower the loss weights or the learning rate"
@@ -268,6 +309,7 @@ def _optimize_bounded(
             bar.set_postfix(loss=f"{values['total']:.4g}", refresh=False)
         if callback is not None and callback(evals, x.detach(), values) is True:
             stopped = f"the callback stopped the run after {evals} evaluations"
+            reason = STOP_CALLBACK
             raise bounded.StopOptimization
         return values["total"], x.grad
 
@@ -284,13 +326,16 @@ def _optimize_bounded(
             if bar is not None:
                 bar.close()
     seconds = time.perf_counter() - start
-    if stopped is not None and stopped.startswith("the loss became"):
+    if failure is not None:
+        if failure.evaluation == 1:
+            raise NonFiniteLossError(failure.value, failure.evaluation)
+        assert stopped is not None
         warnings.warn(
             stopped + "; the last finite image is kept", NonFiniteLossWarning, stacklevel=3
         )
     final = best["image"]
     assert isinstance(final, Tensor)
-    return OptimizationRun(final.clamp(0.0, 1.0).cpu(), history, evals, seconds, stopped)
+    return OptimizationRun(final.clamp(0.0, 1.0).cpu(), history, evals, seconds, stopped, reason)
 
 
 def _progress_bar(total: int):  # type: ignore[no-untyped-def]

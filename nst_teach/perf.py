@@ -33,6 +33,7 @@ import ctypes.util
 import functools
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 
@@ -89,7 +90,10 @@ class _StyleLayerLoss(torch.autograd.Function):
         features, diff = ctx.saved_tensors
         f = feature_matrix(features)
         b, n, _ = f.shape
-        weighted = diff * (grad_output * ctx.scale)  # (B, N, N), symmetric
+        # dE/dF = ((G - A) + (G - A)^T) F / (2 N^2 M^2): for a symmetric target (every Gram
+        # matrix) that is Eq. (6); averaging with the transpose keeps it right for any
+        # target, at the cost of one N x N addition
+        weighted = (diff + diff.transpose(-1, -2)) * (grad_output * ctx.scale * 0.5)  # symmetric
         # The gradient is written into a tensor of its own (not a view of a temporary), in
         # the memory layout of the features: autograd can then add the other gradient
         # reaching this layer (through its ReLU) into it in place, with no new buffer.
@@ -137,8 +141,9 @@ def fused_style_layer_loss(features: Tensor, target_gram: Tensor) -> Tensor:
 
     Same value and gradient as :func:`nst_teach.losses.style_layer_loss` (to rounding), at
     half the cost of autograd's backward pass. It can be differentiated once (no Hessians).
-    The target must be symmetric, as every Gram matrix is: Eq. (6) uses
-    :math:`(G - A)^\top = G - A`.
+    Eq. (6) uses :math:`(G - A)^\top = G - A`, true when the target is a Gram matrix; for
+    any other target the backward pass uses :math:`\tfrac12 ((G - A) + (G - A)^\top)`,
+    which is the exact gradient in every case.
 
     Args:
         features: :math:`(B, N, H, W)` in any memory layout, or :math:`(N, M)`.
@@ -208,27 +213,74 @@ def matmul_gflops(
     return 2.0 * size**3 / best / 1e9
 
 
-# glibc's mallopt parameters (malloc.h)
-_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
-_GLIBC_MMAP_MAX_DEFAULT, _GLIBC_TRIM_THRESHOLD_DEFAULT = 65536, 128 * 1024
-
-
 @functools.lru_cache(maxsize=1)
 def _glibc() -> ctypes.CDLL | None:
-    """The C library, if it is one with ``mallopt`` and ``malloc_trim`` (glibc on Linux)."""
+    """The C library, if it is glibc (``malloc``, ``free`` and ``malloc_trim``) on Linux."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     except OSError:
         return None
-    if not (hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim")):
+    if not all(hasattr(libc, name) for name in ("malloc", "free", "malloc_trim")):
         return None  # a C library without them (musl, ...)
+    if not hasattr(libc, "gnu_get_libc_version"):
+        return None  # the threshold tuning below is glibc's
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    libc.malloc_trim.argtypes = [ctypes.c_size_t]
     return libc
 
 
-_reuse_depth = 0  # nested blocks: only the outermost one sets and restores
-_reuse_applied = False
+#: glibc's ``DEFAULT_MMAP_THRESHOLD_MAX`` on 64-bit systems: its self-tuning never raises the
+#: mmap threshold above this.
+GLIBC_MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
+
+
+class _AllocatorTuning:
+    """The process-wide state of :func:`reuse_freed_memory`: how deeply blocks are nested.
+
+    The C allocator is one per process, so this is too; a lock keeps the count right when
+    threads enter and leave blocks at the same time.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.depth = 0
+
+    def enter(self, libc: ctypes.CDLL) -> bool:
+        with self._lock:
+            self.depth += 1
+            if self.depth == 1:
+                _raise_mmap_threshold(libc)
+        return True
+
+    def leave(self, libc: ctypes.CDLL) -> None:
+        with self._lock:
+            self.depth -= 1
+            if self.depth == 0:
+                libc.malloc_trim(0)
+
+
+def _raise_mmap_threshold(libc: ctypes.CDLL) -> None:
+    """Let glibc's own self-tuning raise its mmap threshold to its maximum.
+
+    glibc serves a block above its mmap threshold (128 KiB at first) with ``mmap``; when such
+    a block is freed, it raises the threshold to that block's size (up to 32 MiB on 64-bit
+    systems) and its heap-trimming threshold to twice that. Allocating and freeing one block
+    just under 32 MiB therefore tunes it as a long run would, at once, and without
+    ``mallopt``: a ``mallopt`` of these parameters switches the self-tuning off for the rest
+    of the process, which cannot be undone.
+    """
+    size = GLIBC_MMAP_THRESHOLD_MAX - 64 * 1024  # the chunk, with its header, stays below the max
+    block = libc.malloc(size)
+    if block:
+        libc.free(block)
+
+
+#: The allocator state shared by every :func:`reuse_freed_memory` block of this process.
+ALLOCATOR = _AllocatorTuning()
 
 
 @contextlib.contextmanager
@@ -236,18 +288,23 @@ def reuse_freed_memory() -> Iterator[bool]:
     r"""Within the block, let the C allocator keep freed memory for reuse (glibc on Linux).
 
     Every evaluation of the objective allocates and frees the same few dozen activation and
-    gradient buffers, many of them megabytes. glibc serves the largest with ``mmap`` and
+    gradient buffers, many of them megabytes. glibc serves large blocks with ``mmap`` and
     unmaps them when they are freed, and it trims the top of its heap when much is free, so
     the next evaluation's buffers start as fresh pages that the kernel must fault in and
     zero, one 4 KiB page at a time: a large share of the time of ReLUs, additions and pooling
-    goes to that. Inside this block ``mallopt`` serves every block from the heap and never
-    trims it, so each evaluation reuses the memory of the last one; on leaving, the defaults
-    come back and ``malloc_trim`` hands the memory back. (PyTorch's CPU tuning guide suggests
-    jemalloc or tcmalloc for the same reason; this needs no extra library.) The values
-    computed are the same; only where memory comes from changes.
+    goes to that. glibc tunes itself against this: each time it unmaps a freed block it
+    raises its mmap threshold to that block's size (up to 32 MiB), so that blocks of that
+    size come from the heap afterwards. On entering, this block lets that self-tuning go to
+    its maximum at once (see :func:`_raise_mmap_threshold`), so the first evaluations reuse
+    memory too, and on leaving the outermost block ``malloc_trim`` hands free heap memory
+    back to the system. Nothing is switched off and nothing needs restoring: the allocator
+    goes on tuning itself as it would have. (PyTorch's CPU tuning guide suggests jemalloc or
+    tcmalloc for the same reason; this needs no extra library.) The values computed are the
+    same; only where memory comes from changes. Blocks may nest and may be entered from
+    several threads.
 
-    Yields ``True`` where the setting is in force, ``False`` elsewhere (other platforms and
-    C libraries, or ``NST_TEACH_MALLOPT=0`` in the environment), where it does nothing.
+    Yields ``True`` where the tuning applies (glibc), ``False`` elsewhere (other platforms
+    and C libraries, or ``NST_TEACH_MALLOPT=0`` in the environment), where it does nothing.
 
     Examples:
         >>> with reuse_freed_memory() as applied:
@@ -255,29 +312,15 @@ def reuse_freed_memory() -> Iterator[bool]:
         >>> float(x), isinstance(applied, bool)
         (1048576.0, True)
     """
-    global _reuse_depth, _reuse_applied
     libc = None if os.environ.get("NST_TEACH_MALLOPT") == "0" else _glibc()
     if libc is None:
         yield False
         return
-    if _reuse_depth:
-        _reuse_depth += 1
-        try:
-            yield _reuse_applied
-        finally:
-            _reuse_depth -= 1
-        return
-    applied = bool(libc.mallopt(_M_MMAP_MAX, 0)) and bool(
-        libc.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(2**31 - 1))
-    )
-    _reuse_depth, _reuse_applied = 1, applied
+    applied = ALLOCATOR.enter(libc)
     try:
         yield applied
     finally:
-        _reuse_depth = 0
-        libc.mallopt(_M_MMAP_MAX, _GLIBC_MMAP_MAX_DEFAULT)
-        libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_TRIM_THRESHOLD_DEFAULT)
-        libc.malloc_trim(0)
+        ALLOCATOR.leave(libc)
 
 
 __all__ = ["fused_content_loss", "fused_style_layer_loss", "matmul_gflops", "reuse_freed_memory"]

@@ -196,8 +196,14 @@ def sample_image(name: str, size: int | None = None) -> Tensor:
     return resize_long_side(tensor, size) if size is not None else tensor
 
 
-def image_or_sample(spec: str | Path, size: int | None = None) -> Tensor:
-    """Load ``spec`` as a file path, or as a sample name when no such file exists."""
+def image_or_sample(
+    spec: str | Path, size: int | None = None, cover: tuple[int, int] | None = None
+) -> Tensor:
+    """Load ``spec`` as a file path, or as a sample name when no such file exists.
+
+    ``size`` and ``cover`` as in :func:`~nst_teach.images.load_image` (``cover`` only lets a
+    large file be decoded at reduced size; a sample is returned whole).
+    """
     p = Path(spec)
     if not p.exists() and str(spec) in SAMPLE_NAMES:
         return sample_image(str(spec), size=size)
@@ -205,4 +211,4 @@ def image_or_sample(spec: str | Path, size: int | None = None) -> Tensor:
         raise FileNotFoundError(
             f"image '{spec}' is neither a file nor a sample name ({', '.join(SAMPLE_NAMES)})"
         )
-    return load_image(p, size=size)
+    return load_image(p, size=size, cover=cover)

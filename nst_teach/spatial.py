@@ -35,14 +35,14 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .losses import content_loss, gram_matrix, total_variation_loss
-from .objective import check_weight, resolve_layer_weights
+from .losses import content_loss, gram_matrix
+from .objective import LayerObjective, check_weight
 from .vgg import VGG19Features
 
 
@@ -238,8 +238,7 @@ class StyleRegion:
     weight: float = 1.0
 
 
-@dataclass
-class MaskedStyleObjective:
+class MaskedStyleObjective(LayerObjective):
     r"""The total loss with spatially guided style terms (Gatys et al. 2017, Sec. 4.1):
 
     .. math::
@@ -247,6 +246,8 @@ class MaskedStyleObjective:
         \mathcal{L} = \alpha \mathcal{L}_\text{content}
         + \beta \sum_r \lambda_r \sum_l w_l E_{l, T_r} + \lambda_\text{TV} \mathcal{L}_\text{TV}
 
+    Each region's weight :math:`\lambda_r` must be a finite number >= 0. The terms are
+    weighed as in every objective, by :meth:`~nst_teach.objective.LayerObjective.combine`.
     Outside every region only the content (and TV) terms act, so a content-initialised image
     stays a photo there. Call it on an image :math:`(1, 3, H, W)` to get
     ``{"content", "style", "tv", "total"}``; pass it to
@@ -263,52 +264,57 @@ class MaskedStyleObjective:
         (['content', 'style', 'total', 'tv'], 0.0)
     """
 
-    extractor: VGG19Features
-    content: Tensor
-    regions: Sequence[StyleRegion]
-    content_layers: Sequence[str]
-    style_layers: Sequence[str]
-    layer_weights: Mapping[str, float] | Sequence[float] | None = None
-    alpha: float = 1.0
-    beta: float = 1e6
-    tv_weight: float = 0.0
-    content_targets: dict[str, Tensor] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.content_layers = tuple(self.content_layers)
-        self.style_layers = tuple(self.style_layers)
-        missing = set(self.content_layers + self.style_layers) - set(self.extractor.layers)
-        if missing:
-            raise ValueError(f"the extractor does not compute {sorted(missing)}")
-        if not self.regions:
+    def __init__(
+        self,
+        extractor: VGG19Features,
+        content: Tensor,
+        regions: Sequence[StyleRegion],
+        content_layers: Sequence[str],
+        style_layers: Sequence[str],
+        layer_weights: Mapping[str, float] | Sequence[float] | None = None,
+        alpha: float = 1.0,
+        beta: float = 1e6,
+        tv_weight: float = 0.0,
+    ) -> None:
+        super().__init__(
+            extractor,
+            content_layers=content_layers,
+            style_layers=style_layers,
+            layer_weights=layer_weights,
+            alpha=alpha,
+            beta=beta,
+            tv_weight=tv_weight,
+        )
+        if not regions:
             raise ValueError("give at least one StyleRegion")
-        for r in self.regions:
+        for i, r in enumerate(regions):
             _check_mask(r.mask)
             lacking = set(self.style_layers) - set(r.grams)
             if lacking:
                 raise ValueError(f"a region lacks Gram targets for {sorted(lacking)}")
-        self.layer_weights = resolve_layer_weights(self.style_layers, self.layer_weights)
-        self.alpha = check_weight("alpha", self.alpha)
-        self.beta = check_weight("beta", self.beta)
-        self.tv_weight = check_weight("tv_weight", self.tv_weight)
+            check_weight(f"region weight of region {i}", r.weight)
+        self.content = content
+        self.regions = list(regions)
         with torch.no_grad():
-            feats = self.extractor(self.content)
+            feats = self.extractor(content)
             self.content_targets = {n: feats[n].detach() for n in self.content_layers}
 
     def __call__(self, image: Tensor) -> dict[str, Tensor]:
         feats = self.extractor(image)
-        zero = image.new_zeros(())
-        content = sum(
-            (content_loss(feats[n], self.content_targets[n]) for n in self.content_layers), zero
+
+        def style_term(n: str) -> Tensor:
+            return sum(
+                (
+                    float(r.weight)
+                    * guided_style_layer_loss(feats[n], r.grams[n].to(image), r.mask.to(image))
+                    for r in self.regions
+                ),
+                image.new_zeros(()),
+            )
+
+        return self.combine(
+            image, lambda n: content_loss(feats[n], self.content_targets[n]), style_term
         )
-        style = zero
-        for r in self.regions:
-            for n in self.style_layers:
-                e = guided_style_layer_loss(feats[n], r.grams[n].to(image), r.mask.to(image))
-                style = style + r.weight * self.layer_weights[n] * e  # type: ignore[index]
-        tv = total_variation_loss(image) if self.tv_weight else zero
-        total = self.alpha * content + self.beta * style + self.tv_weight * tv
-        return {"content": content, "style": style, "tv": tv, "total": total}
 
 
 __all__ = [

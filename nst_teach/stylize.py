@@ -15,7 +15,9 @@ Examples:
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+import math
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,8 +28,17 @@ from .device import pick_device
 from .images import resize_cover, resize_long_side
 from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS, validate_layers
 from .multiscale import scale_sizes, split_steps, upsample
-from .objective import StyleObjective, check_weight
-from .optimize import DEFAULT_OPTIMIZER, Callback, check_optimizer, check_steps, optimize_pixels
+from .objective import StyleObjective, check_weight, resolve_layer_weights
+from .optimize import (
+    DEFAULT_OPTIMIZER,
+    STOP_NON_FINITE,
+    Callback,
+    NonFiniteLossError,
+    NonFiniteLossWarning,
+    check_optimizer,
+    check_steps,
+    optimize_pixels,
+)
 from .samples import image_or_sample
 from .vgg import VGG19Features
 
@@ -49,7 +60,10 @@ class StyleResult:
         evals: how many times the objective (a forward and a backward pass) was evaluated.
         seconds: time spent optimising (model loading and targets excluded).
         weights: which VGG weights were used, in words.
-        stopped_early: why the optimisation stopped before ``steps``, or ``None``.
+        stopped_early: why the optimisation stopped before ``steps``, in words, or ``None``.
+        settings: the settings used (sizes, weights, layers ...).
+        stop_reason: :data:`~nst_teach.optimize.STOP_NON_FINITE`,
+            :data:`~nst_teach.optimize.STOP_CALLBACK`, or ``None``.
     """
 
     image: Tensor
@@ -59,6 +73,7 @@ class StyleResult:
     weights: str
     stopped_early: str | None = None
     settings: dict[str, object] = field(default_factory=dict)
+    stop_reason: str | None = None
 
     @property
     def seconds_per_eval(self) -> float:
@@ -70,24 +85,101 @@ class StyleResult:
         return {name: values[-1] for name, values in self.history.items() if values}
 
 
-@functools.lru_cache(maxsize=4)
+#: The longest side :func:`stylize` accepts: at 4096 pixels VGG-19's first layers alone hold
+#: 4 GiB of activations per image (64 channels x 4096 x 4096 x 4 bytes, several times over).
+MAX_SIZE = 4096
+
+_EXTRACTORS: dict[tuple[object, ...], VGG19Features] = {}
+_EXTRACTORS_KEPT = 4
+
+
+def _weights_key(weights: str) -> object:
+    """What identifies the weights: a file's path, size and modification time."""
+    if weights in ("imagenet", "random"):
+        return weights
+    try:
+        stat = Path(weights).stat()
+    except OSError:
+        return weights
+    return (str(Path(weights).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
 def get_extractor(
     layers: tuple[str, ...], weights: str, pooling: str, device: str, channels_last: bool = False
 ) -> VGG19Features:
-    """A cached :class:`VGG19Features`, so that repeated runs do not reload the weights."""
-    extractor = VGG19Features(layers, weights=weights, pooling=pooling, channels_last=channels_last)
-    return extractor.to(device)
+    """A cached :class:`VGG19Features`, so that repeated runs do not reload the weights.
+
+    Only extractors that hold the weights asked for are kept: when the ImageNet weights
+    cannot be had, the random fallback is not cached, so a weights file put in place later
+    in the session is used by the next call; a weights file that changes is read again.
+    """
+    key = (tuple(layers), _weights_key(str(weights)), pooling, str(device), bool(channels_last))
+    extractor = _EXTRACTORS.pop(key, None)
+    if extractor is None:
+        extractor = VGG19Features(
+            layers, weights=weights, pooling=pooling, channels_last=channels_last
+        ).to(device)
+        if str(weights) == "imagenet" and not extractor.pretrained:
+            return extractor  # the fallback: not kept (see above)
+    _EXTRACTORS[key] = extractor  # most recently used last
+    while len(_EXTRACTORS) > _EXTRACTORS_KEPT:
+        del _EXTRACTORS[next(iter(_EXTRACTORS))]
+    return extractor
 
 
-def _as_image(spec: ImageLike, what: str) -> Tensor:
+def clear_extractor_cache() -> None:
+    """Forget every cached extractor (the next call of :func:`get_extractor` builds anew)."""
+    _EXTRACTORS.clear()
+
+
+get_extractor.cache_clear = clear_extractor_cache  # type: ignore[attr-defined]
+
+
+def _as_image(
+    spec: ImageLike,
+    what: str,
+    size: int | None = None,
+    cover: tuple[int, int] | None = None,
+) -> Tensor:
+    """The image as a tensor (1, 3, H, W) on the CPU; a file is decoded at reduced size
+    when ``size`` (its longer side) or ``cover`` (a size to cover) allows."""
     if isinstance(spec, Tensor):
         image = spec.detach().float()
         if image.dim() == 3:
             image = image.unsqueeze(0)
         if image.dim() != 4 or image.shape[:2] != (1, 3):
             raise ValueError(f"{what} image must have shape (1, 3, H, W), got {tuple(spec.shape)}")
-        return image.cpu()
-    return image_or_sample(spec)
+        image = image.cpu().contiguous()
+    else:
+        image = image_or_sample(spec, size=size, cover=cover)
+    if size is not None:
+        image = resize_long_side(image, size)
+    return image
+
+
+def check_size(size: int | None) -> int | None:
+    """Return ``size`` if it is ``None`` or a whole number of pixels in [1, MAX_SIZE]."""
+    if size is None:
+        return None
+    if (
+        isinstance(size, bool)
+        or not isinstance(size, int | float)
+        or not math.isfinite(size)
+        or int(size) != size
+        or size < 1
+    ):
+        raise ValueError(f"size must be a positive whole number of pixels, got {size!r}")
+    if size > MAX_SIZE:
+        raise ValueError(
+            f"size must be at most {MAX_SIZE} pixels, got {size!r}: at that size VGG-19's "
+            f"activations would need about {_activation_gb(int(size)):,.0f} GB"
+        )
+    return int(size)
+
+
+def _activation_gb(side: int) -> float:
+    """A rough lower bound on the memory of one forward and backward pass, in GB."""
+    return 4 * 64 * side * side * 4 / 1e9  # four 64-channel float32 maps of the first block
 
 
 def initial_image(init: str, content: Tensor, style: Tensor, seed: int) -> Tensor:
@@ -165,8 +257,14 @@ def stylize(
     Returns:
         a :class:`StyleResult`. Pixels stay in :math:`[0, 1]` (they are clipped after each step).
         If the loss turns NaN or infinite the run stops, warns, and keeps the last image
-        whose loss was finite.
+        whose loss was finite; if it is not finite at the first evaluation,
+        :class:`~nst_teach.optimize.NonFiniteLossError` (a ``ValueError``) is raised.
+
+    Raises:
+        ValueError: a setting is invalid (``size`` above :data:`MAX_SIZE`, an unknown layer,
+            a negative weight ...), an image cannot be read, or the first loss is not finite.
     """
+    check_size(size)
     if scales is None:
         steps = check_steps(steps)
     alpha, beta = check_weight("alpha", alpha), check_weight("beta", beta)
@@ -178,36 +276,18 @@ def stylize(
     check_optimizer(optimizer)
     dev = pick_device(device)
 
-    content_img = _as_image(content, "content")
-    if size is not None:
-        content_img = resize_long_side(content_img, size)
+    content_img, style_img = _load_images(content, style, size)
     height, width = content_img.shape[-2:]
-    style_img = resize_cover(_as_image(style, "style"), height, width)
-    if scales is None:
-        plan = [((height, width), steps)]
-    else:
-        plan = list(zip(scale_sizes(height, width, scales), split_steps(steps, scales)))
-        steps = sum(n for _, n in plan)
-
+    plan = _plan(height, width, steps, scales)
     layers = tuple(dict.fromkeys(style_layers + content_layers))
     # Channels-last activations suit oneDNN's CPU convolutions (see VGG19Features).
     extractor = get_extractor(layers, str(weights), pooling, str(dev), dev.type == "cpu")
     for h, w in (hw for hw, _ in plan):
         what = "the content image" if (h, w) == (height, width) else "the coarsest scale"
-        extractor.check_size(h, w, what=f"{what}, after resizing,")
+        extractor.check_size(h, w, what=f"{what}, after resizing (size={size}),")
 
-    history: dict[str, list[float]] = {}
-    scale_evals: list[int] = []
-    seconds = 0.0
-    stopped: str | None = None
-    image: Tensor | None = None
-    objective: StyleObjective | None = None
-    for (h, w), n_steps in plan:
-        if (h, w) == (height, width):
-            content_s, style_s = content_img, style_img
-        else:
-            content_s, style_s = resize_cover(content_img, h, w), resize_cover(style_img, h, w)
-        objective = StyleObjective(
+    def objective_at(content_s: Tensor, style_s: Tensor) -> StyleObjective:
+        return StyleObjective(
             extractor,
             content_s.to(dev),
             style_s.to(dev),
@@ -218,42 +298,28 @@ def stylize(
             beta=beta,
             tv_weight=tv_weight,
         )
-        if image is None:
-            start = initial_image(init, content_s, style_s, seed)
-        else:
-            start = upsample(image, h, w)
-        offset = sum(scale_evals)
-        scale_callback = callback
-        if callback is not None and offset:
-            scale_callback = functools.partial(_shifted_callback, callback, offset)
-        run = optimize_pixels(
-            objective,
-            start.to(dev),
-            steps=n_steps,
-            optimizer=optimizer,
-            lr=lr,
-            callback=scale_callback,
-            progress=progress,
-        )
-        image = run.image
-        seconds += run.seconds
-        scale_evals.append(run.evals)
-        for name, values in run.history.items():
-            history.setdefault(name, []).extend(values)
-        if run.stopped_early is not None:
-            stopped = run.stopped_early
-            break
-    assert image is not None and objective is not None
-    if tuple(image.shape[-2:]) != (height, width):  # stopped early at a coarse scale
-        image = upsample(image, height, width)
+
+    run = _run_plan(
+        plan,
+        content_img,
+        style_img,
+        objective_at,
+        init=init,
+        seed=seed,
+        device=dev,
+        optimizer=optimizer,
+        lr=lr,
+        callback=callback,
+        progress=progress,
+    )
     settings: dict[str, object] = {
         "size": (height, width),
-        "steps": steps,
+        "steps": sum(n for _, n in plan),
         "alpha": alpha,
         "beta": beta,
         "style_layers": style_layers,
         "content_layers": content_layers,
-        "layer_weights": objective.layer_weights,
+        "layer_weights": resolve_layer_weights(style_layers, layer_weights),
         "init": init,
         "optimizer": optimizer,
         "tv_weight": tv_weight,
@@ -264,16 +330,119 @@ def stylize(
     if scales is not None:
         settings["scales"] = tuple(float(x) for x in scales)
         settings["scale_sizes"] = [hw for hw, _ in plan]
-        settings["scale_evals"] = scale_evals
+        settings["scale_evals"] = run.scale_evals
     return StyleResult(
-        image=image,
-        history=history,
-        evals=sum(scale_evals),
-        seconds=seconds,
+        image=run.image,
+        history=run.history,
+        evals=sum(run.scale_evals),
+        seconds=run.seconds,
         weights=extractor.weights_source,
-        stopped_early=stopped,
+        stopped_early=run.stopped_early,
         settings=settings,
+        stop_reason=run.stop_reason,
     )
+
+
+Plan = list[tuple[tuple[int, int], int]]
+
+
+def _load_images(content: ImageLike, style: ImageLike, size: int | None) -> tuple[Tensor, Tensor]:
+    """The content image at ``size`` and the style image covering it, centre-cropped."""
+    content_img = _as_image(content, "content", size=size)
+    height, width = content_img.shape[-2:]
+    if max(height, width) > MAX_SIZE:
+        raise ValueError(
+            f"the content image is {width}x{height} pixels; give a size of at most {MAX_SIZE}"
+        )
+    style_img = resize_cover(_as_image(style, "style", cover=(height, width)), height, width)
+    return content_img, style_img
+
+
+def _plan(
+    height: int, width: int, steps: int | Sequence[int], scales: Sequence[float] | None
+) -> Plan:
+    """``[((h, w), evaluations), ...]``: one entry, or one per scale of coarse-to-fine."""
+    if scales is None:
+        return [((height, width), check_steps(steps))]  # type: ignore[arg-type]
+    return list(zip(scale_sizes(height, width, scales), split_steps(steps, scales)))
+
+
+@dataclass
+class _PlanRun:
+    image: Tensor
+    history: dict[str, list[float]]
+    scale_evals: list[int]
+    seconds: float
+    stopped_early: str | None
+    stop_reason: str | None
+
+
+def _run_plan(
+    plan: Plan,
+    content_img: Tensor,
+    style_img: Tensor,
+    objective_at: Callable[[Tensor, Tensor], StyleObjective],
+    *,
+    init: str,
+    seed: int,
+    device: torch.device,
+    optimizer: str,
+    lr: float | None,
+    callback: Callback | None,
+    progress: bool,
+) -> _PlanRun:
+    """Optimise at each scale of ``plan`` in turn, each starting from the last's result."""
+    height, width = content_img.shape[-2:]
+    history: dict[str, list[float]] = {}
+    scale_evals: list[int] = []
+    seconds = 0.0
+    image: Tensor | None = None
+    stopped: str | None = None
+    reason: str | None = None
+    for (h, w), n_steps in plan:
+        content_s, style_s = content_img, style_img
+        if (h, w) != (height, width):
+            content_s, style_s = resize_cover(content_img, h, w), resize_cover(style_img, h, w)
+        start = initial_image(init, content_s, style_s, seed) if image is None else None
+        if start is None:
+            assert image is not None
+            start = upsample(image, h, w)
+        offset = sum(scale_evals)
+        scale_callback = callback
+        if callback is not None and offset:
+            scale_callback = functools.partial(_shifted_callback, callback, offset)
+        try:
+            run = optimize_pixels(
+                objective_at(content_s, style_s),
+                start.to(device),
+                steps=n_steps,
+                optimizer=optimizer,
+                lr=lr,
+                callback=scale_callback,
+                progress=progress,
+            )
+        except NonFiniteLossError as exc:
+            if image is None:  # the very first evaluation: nothing to keep
+                raise
+            stopped = f"the loss became {exc.value} at the first evaluation of a finer scale"
+            warnings.warn(
+                stopped + "; the last finite image is kept", NonFiniteLossWarning, stacklevel=3
+            )
+            reason = STOP_NON_FINITE
+            scale_evals.append(0)
+            break
+        image = run.image
+        seconds += run.seconds
+        scale_evals.append(run.evals)
+        for name, values in run.history.items():
+            history.setdefault(name, []).extend(values)
+        if run.stop_reason is not None:
+            stopped, reason = run.stopped_early, run.stop_reason
+            break
+    assert image is not None
+    if tuple(image.shape[-2:]) != (height, width):  # stopped early at a coarse scale
+        image = upsample(image, height, width)
+    return _PlanRun(image, history, scale_evals, seconds, stopped, reason)
 
 
 def _shifted_callback(

@@ -11,9 +11,13 @@ Set ``NST_TEACH_OFFLINE=1`` to skip the download attempt (the cache is still rea
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
-import socket
 import sys
+import tempfile
+import time
+import urllib.request
 import warnings
 from pathlib import Path
 
@@ -26,9 +30,26 @@ IMAGENET_FILENAME = "vgg19-dcbb9e9d.pth"
 DOWNLOAD_TIMEOUT_S = 5.0
 #: Seed of the random weights used when no trained ones can be had.
 RANDOM_SEED = 0
+#: After a failed download, seconds before another is tried (a connection may come back).
+RETRY_AFTER_S = 600.0
 
-_download_failed: str | None = None  # why the one download of this process failed
-_warned = False
+
+class _FallbackState:
+    """What this process remembers about the ImageNet weights: the last failed download
+    (so that every run does not wait for it again) and the reasons already warned about."""
+
+    def __init__(self) -> None:
+        self.download_failed: str | None = None
+        self.failed_at = 0.0
+        self.warned: set[str] = set()
+
+    def recent_failure(self) -> str | None:
+        if self.download_failed and time.monotonic() - self.failed_at < RETRY_AFTER_S:
+            return self.download_failed
+        return None
+
+
+_STATE = _FallbackState()
 
 
 class WeightsUnavailableWarning(UserWarning):
@@ -50,25 +71,58 @@ def _offline() -> bool:
 
 
 def download_imagenet_state_dict() -> dict[str, torch.Tensor]:
-    """Fetch the ImageNet weights through torchvision's weights API (and torch.hub's cache).
+    """Fetch the ImageNet weights (torchvision's URL) into torch.hub's cache and read them.
 
+    The connection gives up after :data:`DOWNLOAD_TIMEOUT_S` seconds without data (a
+    timeout of this connection only: the process's socket settings are left alone). The
+    file is checked against the SHA-256 prefix in its name and appears whole or not at all.
     Raises ``OSError`` (or a subclass) when the file cannot be fetched.
     """
     from torchvision.models import VGG19_Weights
 
-    old_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    path = imagenet_weights_path()
+    if not path.is_file():
+        _download(VGG19_Weights.IMAGENET1K_V1.url, path, DOWNLOAD_TIMEOUT_S)
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def _download(url: str, dest: Path, timeout: float) -> None:
+    """``url`` -> ``dest`` through a temporary file beside it, checked against the hash
+    prefix in the file's name (torch.hub's convention, ``name-<sha256 prefix>.pth``)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    prefix = dest.stem.rsplit("-", 1)[-1]
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
     try:
-        return VGG19_Weights.IMAGENET1K_V1.get_state_dict(progress=sys.stderr.isatty())
-    finally:
-        socket.setdefaulttimeout(old_timeout)
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            total = int(response.headers.get("Content-Length") or 0)
+            bar = _progress(total) if sys.stderr.isatty() else None
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+                digest.update(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+            if bar is not None:
+                bar.close()
+        if not digest.hexdigest().startswith(prefix):
+            raise OSError(f"the file downloaded from {url} does not match its hash {prefix}")
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _progress(total: int):  # type: ignore[no-untyped-def]
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total or None, unit="B", unit_scale=True, desc="VGG-19 weights")
 
 
 def _warn_fallback(reason: str) -> None:
-    global _warned
-    if _warned:
+    if reason in _STATE.warned:
         return
-    _warned = True
+    _STATE.warned.add(reason)
     message = (
         "nst-teach could not get the ImageNet-trained VGG-19 weights "
         f"({reason}). It continues with RANDOM weights (seed {RANDOM_SEED}), so the "
@@ -81,8 +135,8 @@ def _warn_fallback(reason: str) -> None:
 
 
 def load_imagenet_state_dict() -> tuple[dict[str, torch.Tensor] | None, str]:
-    """Return ``(state_dict, description)``, or ``(None, reason)`` after warning once."""
-    global _download_failed
+    """Return ``(state_dict, description)``, or ``(None, reason)`` after warning (once for
+    each reason)."""
     path = imagenet_weights_path()
     if path.is_file():
         try:
@@ -94,14 +148,14 @@ def load_imagenet_state_dict() -> tuple[dict[str, torch.Tensor] | None, str]:
         return state, f"imagenet (cached file {path})"
     if _offline():
         reason = f"NST_TEACH_OFFLINE is set and {path} does not exist"
-    elif _download_failed is not None:
-        reason = _download_failed
+    elif _STATE.recent_failure() is not None:
+        reason = _STATE.recent_failure()  # type: ignore[assignment]
     else:
         try:
             state = download_imagenet_state_dict()
         except Exception as exc:
-            _download_failed = f"the download failed: {type(exc).__name__}: {exc}"
-            reason = _download_failed
+            reason = f"the download failed: {type(exc).__name__}: {exc}"
+            _STATE.download_failed, _STATE.failed_at = reason, time.monotonic()
         else:
             return state, f"imagenet (downloaded to {path})"
     _warn_fallback(reason)
@@ -111,6 +165,8 @@ def load_imagenet_state_dict() -> tuple[dict[str, torch.Tensor] | None, str]:
 def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
     """Read a VGG-19 state dict in torchvision's format from ``path``."""
     p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"weights file '{p}' is a directory, not a state-dict file")
     if not p.is_file():
         raise FileNotFoundError(f"weights file '{p}' does not exist")
     try:
@@ -119,7 +175,17 @@ def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor
         raise ValueError(f"weights file '{p}' is not a readable torch state dict: {exc}") from exc
     if not isinstance(state, dict):
         raise ValueError(f"weights file '{p}' does not hold a state dict")
+    check_state_dict(state, f"weights file '{p}'")
     return state
+
+
+def check_state_dict(state: dict[str, torch.Tensor], source: str) -> None:
+    """Raise ``ValueError`` unless every key of ``state`` is a name and every value a tensor."""
+    for key, value in state.items():
+        if not isinstance(key, str):
+            raise ValueError(f"{source} has an entry whose key {key!r} is not a layer name")
+        if not isinstance(value, torch.Tensor):
+            raise ValueError(f"{source}: entry {key!r} is a {type(value).__name__}, not a tensor")
 
 
 def features_state_dict(state: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
@@ -127,6 +193,7 @@ def features_state_dict(state: dict[str, torch.Tensor], source: str) -> dict[str
 
     A state dict of ``vgg19().features`` alone (keys ``0.weight`` ...) is accepted too.
     """
+    check_state_dict(state, source)
     if any(k.startswith("features.") for k in state):
         return {
             k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")
@@ -150,7 +217,6 @@ def init_random_(module: nn.Module, seed: int = RANDOM_SEED) -> None:
 
 
 def reset_download_state() -> None:
-    """Forget an earlier failed download and warning (for tests)."""
-    global _download_failed, _warned
-    _download_failed = None
-    _warned = False
+    """Forget an earlier failed download and the warnings given (for tests)."""
+    global _STATE
+    _STATE = _FallbackState()

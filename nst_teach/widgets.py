@@ -141,7 +141,8 @@ class StyleExplorer:
     curves of this run and the previous ones) and :attr:`status`.
 
     Everything the button does is :meth:`run`; changing content or style calls
-    :meth:`update_preview`. Display :attr:`widget`.
+    :meth:`update_preview`. Display :attr:`widget`. ``keep_curves`` is how many runs' loss
+    curves the plot shows, this run's included (0: none).
     """
 
     def __init__(
@@ -161,6 +162,8 @@ class StyleExplorer:
         steps = steps or settings["steps"]
         self.weights = weights
         self.live_every = live_every
+        if isinstance(keep_curves, bool) or not isinstance(keep_curves, int) or keep_curves < 0:
+            raise ValueError(f"keep_curves must be a whole number >= 0, got {keep_curves!r}")
         self.keep_curves = keep_curves
         self.runs = 0
         self.result: StyleResult | None = None
@@ -290,7 +293,8 @@ class StyleExplorer:
             f"#{self.runs} {self.style.value} a={kwargs['alpha']:.0e} b={kwargs['beta']:.0e} "
             f"{kwargs['optimizer']}"
         )
-        self.past = ([*self.past, (label, result.history)])[-self.keep_curves :]
+        past = [*self.past, (label, result.history)]
+        self.past = past[len(past) - self.keep_curves :] if self.keep_curves else []
         self.loss_image.value = figure_png(self.loss_figure())
         self.status.value = (
             f"run {self.runs}: {result.evals} evaluations in {result.seconds:.1f} s "
@@ -332,7 +336,8 @@ class StyleExplorer:
         ax.set_ylabel("loss")
         ax.set_title("Loss curves", fontweight="bold")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=7, frameon=False)
+        if self.past:
+            ax.legend(fontsize=7, frameon=False)
         fig.tight_layout()
         return fig
 

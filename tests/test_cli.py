@@ -133,14 +133,39 @@ def test_output_directory_must_exist(pics, tmp_path, capsys):
     assert "output directory" in _error(capsys)
 
 
-def test_non_finite_loss_keeps_last_image(pics, tmp_path, capsys):
+def test_non_finite_loss_keeps_last_image(pics, tmp_path, capsys, monkeypatch):
+    from nst_teach.objective import StyleObjective
+
+    real = StyleObjective.__call__
+    calls = []
+
+    def turns_infinite(self, image):  # finite for two evaluations, then infinite
+        calls.append(1)
+        losses = real(self, image)
+        if len(calls) > 2:
+            losses["total"] = losses["total"] * float("inf")
+        return losses
+
+    monkeypatch.setattr(StyleObjective, "__call__", turns_infinite)
+    content, style = pics
+    out = tmp_path / "o.png"
+    code = main(["stylize", str(content), str(style), "-o", str(out), "--json", *TINY])
+    assert code == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1
+    assert "the loss became inf at evaluation 3" in err and "kept the last finite image" in err
+    assert out.exists()
+    assert json.loads(captured.out)["evals"] == 2
+
+
+def test_non_finite_first_loss_writes_nothing(pics, tmp_path, capsys):
     content, style = pics
     out = tmp_path / "o.png"
     code = main(["stylize", str(content), str(style), "-o", str(out), "--beta", "1e300", *TINY])
     assert code == 2
-    err = _error(capsys)
-    assert "the loss became" in err and "kept the last finite image" in err
-    assert out.exists()
+    assert "the loss is inf at the first evaluation" in _error(capsys)
+    assert not out.exists()
 
 
 def test_demo_and_doctor(tmp_path, capsys, monkeypatch):

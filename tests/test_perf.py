@@ -256,8 +256,8 @@ def test_reuse_freed_memory_nests() -> None:
     with reuse_freed_memory() as outer:
         with reuse_freed_memory() as inner:
             assert inner is outer
-        assert perf._reuse_depth == (1 if outer else 0)
-    assert perf._reuse_depth == 0
+        assert perf.ALLOCATOR.depth == (1 if outer else 0)
+    assert perf.ALLOCATOR.depth == 0
 
 
 def test_reuse_freed_memory_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:

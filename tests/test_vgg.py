@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import ClassVar
 
 import pytest
 import torch
@@ -200,28 +201,32 @@ def test_offline_setting_skips_the_download(tmp_path, monkeypatch):
         VGG19Features(["conv1_1"], weights="imagenet")
 
 
-def test_download_gives_up_within_seconds(monkeypatch):
-    """The real download path sets a short socket timeout, and restores the old one."""
-    import socket
+def test_download_is_checked_and_atomic(tmp_path, monkeypatch):
+    """The download has a timeout of its own, is checked against the hash prefix in the
+    file's name, and leaves no partial file when it fails."""
+    import hashlib
+    import io
+    import urllib.request
 
-    seen = {}
+    payload = b"weights" * 1000
+    prefix = hashlib.sha256(payload).hexdigest()[:8]
+    seen = []
 
-    class FakeWeights:
-        @staticmethod
-        def get_state_dict(progress):
-            seen["timeout"] = socket.getdefaulttimeout()
-            raise OSError("no network")
+    class Response(io.BytesIO):
+        headers: ClassVar[dict[str, str]] = {"Content-Length": str(len(payload))}
 
-    import torchvision.models
+    def fake_urlopen(url, timeout=None):
+        seen.append(timeout)
+        return Response(payload)
 
-    monkeypatch.setattr(
-        torchvision.models, "VGG19_Weights", type("W", (), {"IMAGENET1K_V1": FakeWeights})
-    )
-    before = socket.getdefaulttimeout()
-    with pytest.raises(OSError):
-        nst_weights.download_imagenet_state_dict()
-    assert seen["timeout"] == nst_weights.DOWNLOAD_TIMEOUT_S <= 10
-    assert socket.getdefaulttimeout() == before
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    good = tmp_path / f"vgg-{prefix}.pth"
+    nst_weights._download("https://example.invalid/x", good, 5.0)
+    assert good.read_bytes() == payload and seen == [5.0]
+    bad = tmp_path / "sub" / "vgg-00000000.pth"
+    with pytest.raises(OSError, match="does not match its hash"):
+        nst_weights._download("https://example.invalid/x", bad, 5.0)
+    assert not bad.exists() and list(bad.parent.iterdir()) == []
 
 
 def test_weights_from_a_state_dict_file(tmp_path):
