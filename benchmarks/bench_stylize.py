@@ -858,8 +858,8 @@ def issue_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "detail": "no record: run `make timings`",
             }
         )
-    ratios = [r for r in report["per_eval"] if r["size"] in (256, 512) or len(sizes) == 0]
-    ratios = ratios or report["per_eval"]
+    # the issue's sizes where they were measured (--quick measures others)
+    ratios = [r for r in report["per_eval"] if r["size"] in (256, 512)] or report["per_eval"]
     mem = report.get("memory") or {}
     peak = (mem.get("nst_teach") or {}).get("peak_rss_mb")
     parts = [f"{r['size']} px {r['layers']} {r['ratio']:.2f}" for r in ratios]
