@@ -21,12 +21,13 @@ E2E_ARGS ?=
 # nbval: a generous per-cell limit; the fast setting keeps every cell far below it.
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help install lab test lint format pytest notebooks demo bench timings slides student e2e clean
+.PHONY: help install lab test lint format pytest notebooks demo figures bench timings slides student e2e clean
 
 help:
 	@echo "make lab      open JupyterLab on the lessons (creates .venv on first use)"
 	@echo "make test     ruff, pytest (unit tests, doctests) and nbval over every notebook"
 	@echo "make demo     stylise the built-in sample images, offline"
+	@echo "make figures  redraw the README's figure (docs/images/hero.png), offline"
 	@echo "make bench    benchmark nst_teach against the PyTorch tutorial's loop; the issue's targets"
 	@echo "make timings  run every lesson in its default setting; per-cell times into notebooks/README.md"
 	@echo "make slides   build reveal.js slides of each lesson into slides/"
@@ -62,6 +63,9 @@ test: lint pytest notebooks
 
 demo: $(STAMP)
 	$(BIN)/nst-teach demo
+
+figures: $(STAMP)
+	NST_TEACH_OFFLINE=1 $(BIN)/python tools/figures.py $(FIGURES_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_stylize.py

@@ -62,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--size", type=int, default=256, help="longer side in pixels (256)")
     st.add_argument("--steps", type=int, default=300, help="objective evaluations (300)")
     st.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help="content weight")
-    st.add_argument("--beta", type=float, default=DEFAULT_BETA, help="style weight")
+    st.add_argument(
+        "--beta",
+        type=float,
+        default=None,
+        help=f"style weight ({DEFAULT_BETA:g} with trained weights; calibrated with random ones)",
+    )
     st.add_argument(
         "--style-layers",
         type=_names,
@@ -97,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", default=None, help="output file (a new name by default)")
     demo.add_argument("--size", type=int, default=128)
     demo.add_argument("--steps", type=int, default=50)
-    demo.add_argument("--content", default="hopper")
-    demo.add_argument("--style", default="swirls")
+    demo.add_argument("--content", default="astronaut")
+    demo.add_argument("--style", default="starry_night")
     demo.add_argument("--force", action="store_true", help="overwrite the output if it exists")
     demo.add_argument("--quiet", action="store_true")
 
@@ -142,6 +147,8 @@ def _check_stylize_options(args: argparse.Namespace) -> None:
     _check_option("--steps", args.steps, check_steps, args.steps)
     for option in ("alpha", "beta", "tv_weight"):
         value = getattr(args, option)
+        if value is None:  # --beta's default: chosen by stylize
+            continue
         _check_option(f"--{option.replace('_', '-')}", value, check_weight, option, value)
     if args.lr is not None:
         _check_option("--lr", args.lr, _positive, "lr", args.lr)
@@ -242,7 +249,9 @@ def _run_stylize(args: argparse.Namespace) -> int:
                     "evals": result.evals,
                     "seconds": round(result.seconds, 4),
                     "seconds_per_eval": round(result.seconds_per_eval, 5),
+                    "start_losses": {k: v[0] for k, v in result.history.items() if v},
                     "losses": result.losses,
+                    "beta": result.settings.get("beta"),
                     "output": str(output),
                     "weights": result.weights,
                 }

@@ -28,7 +28,7 @@ from .device import pick_device
 from .images import resize_cover, resize_long_side
 from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS, validate_layers
 from .multiscale import scale_sizes, split_steps, upsample
-from .objective import StyleObjective, check_weight, resolve_layer_weights
+from .objective import StyleObjective, check_weight
 from .optimize import (
     DEFAULT_OPTIMIZER,
     STOP_NON_FINITE,
@@ -43,9 +43,19 @@ from .samples import image_or_sample
 from .vgg import VGG19Features
 
 INITS = ("content", "noise", "style")
-#: Default loss weights (see the lesson on normalisations for what a "style weight" means).
+#: Default loss weights with trained (ImageNet) weights: alpha = 1, beta = 1e6 with the
+#: paper's losses (Eqs. 1, 4, 5 and 7, w_l = 1/5), the paper's rectified layers and
+#: torchvision's VGG-19 (inputs normalised by the ImageNet mean and deviation, pixels in
+#: [0, 1]): the ratio alpha / beta = 1e-6 that lesson 05 finds equivalent to the PyTorch
+#: tutorial's style weight 1e6, within the range 1e-3 ... 1e-4 of the paper's figures once the
+#: paper's normalised network and 0-255 pixels are accounted for.
 DEFAULT_ALPHA = 1.0
 DEFAULT_BETA = 1e6
+#: With random weights (asked for, or the fallback when the ImageNet file cannot be had) and
+#: no ``beta`` or ``layer_weights`` given, the loss is calibrated instead (see
+#: :func:`random_weight_calibration`): each style layer's E_l is divided by its value at the
+#: starting image and beta is this number times the content features' energy.
+RANDOM_BETA_RELATIVE = 1e2
 
 ImageLike = Tensor | str | Path
 
@@ -109,9 +119,10 @@ def get_extractor(
 ) -> VGG19Features:
     """A cached :class:`VGG19Features`, so that repeated runs do not reload the weights.
 
-    Only extractors that hold the weights asked for are kept: when the ImageNet weights
-    cannot be had, the random fallback is not cached, so a weights file put in place later
-    in the session is used by the next call; a weights file that changes is read again.
+    Only extractors that hold the weights asked for are kept: the random fallback of
+    ``weights="imagenet"`` (when the ImageNet file cannot be had) is not kept under that
+    name, so a later call tries the ImageNet weights again and a weights file put in place
+    later in the session is used; a weights file that changes is read again.
     """
     key = (tuple(layers), _weights_key(str(weights)), pooling, str(device), bool(channels_last))
     extractor = _EXTRACTORS.pop(key, None)
@@ -182,6 +193,44 @@ def _activation_gb(side: int) -> float:
     return 4 * 64 * side * side * 4 / 1e9  # four 64-channel float32 maps of the first block
 
 
+def random_weight_calibration(
+    objective: StyleObjective, start: Tensor, beta_relative: float | None = None
+) -> tuple[dict[str, float], float]:
+    r"""Per-layer weights and beta for features of random (untrained) weights.
+
+    With random weights the layers' style losses :math:`E_l` differ by orders of magnitude
+    (and differently from ImageNet's), so the paper's :math:`w_l = 1/L` lets one layer decide
+    everything. Here every layer counts equally *relative to where it starts*, and beta is
+    set relative to the content features' energy:
+
+    .. math::
+
+        w_l = rac{1}{L \, E_l(x_0)}, \qquad
+        eta = eta_	ext{rel} \sum_{l \in C} 	frac12 \sum_{ij} (P^l_{ij})^2,
+
+    where :math:`x_0` is the starting image, so that :math:`\sum_l w_l E_l(x_0) = 1` and
+    :math:`\mathcal{L}_	ext{content} / \sum rac12 P^2` is a relative error.
+    ``beta_relative`` defaults to :data:`RANDOM_BETA_RELATIVE`. A layer whose
+    :math:`E_l(x_0)` is zero keeps :math:`1/L`.
+
+    Returns ``(layer_weights, beta)``.
+    """
+    rel = RANDOM_BETA_RELATIVE if beta_relative is None else check_weight("beta", beta_relative)
+    from .losses import style_layer_loss
+
+    n_layers = len(objective.style_layers)
+    with torch.no_grad():
+        feats = objective.extractor(start)
+        weights = {}
+        for name in objective.style_layers:
+            e = float(style_layer_loss(feats[name], objective.style_grams[name]))
+            weights[name] = 1.0 / (n_layers * e) if e > 0 else 1.0 / n_layers
+        energy = sum(
+            0.5 * float((p.double() ** 2).sum()) for p in objective.content_targets.values()
+        )
+    return weights, rel * energy
+
+
 def initial_image(init: str, content: Tensor, style: Tensor, seed: int) -> Tensor:
     """The starting point: the content image, the style image, or white noise in [0, 1]."""
     if init == "content":
@@ -201,7 +250,7 @@ def stylize(
     size: int | None = 256,
     steps: int | Sequence[int] = 300,
     alpha: float = DEFAULT_ALPHA,
-    beta: float = DEFAULT_BETA,
+    beta: float | None = None,
     style_layers: Sequence[str] = PAPER_STYLE_LAYERS,
     content_layers: Sequence[str] = PAPER_CONTENT_LAYERS,
     layer_weights: Mapping[str, float] | Sequence[float] | None = None,
@@ -229,9 +278,13 @@ def stylize(
         size: the longer side of the result in pixels (``None`` keeps the content's size).
         steps: how many times the objective is evaluated (one forward and backward pass each);
             with ``scales``, the total over all scales, or one count per scale.
-        alpha, beta: the content and style weights of Eq. (7).
-        style_layers, content_layers: layer names; the paper's by default.
-        layer_weights: :math:`w_l` per style layer (default :math:`1/L`).
+        alpha, beta: the content and style weights of Eq. (7); beta defaults to
+            :data:`DEFAULT_BETA` with trained weights.
+        style_layers, content_layers: layer names; the paper's (rectified) by default.
+        layer_weights: :math:`w_l` per style layer (default :math:`1/L`). With random
+            weights and neither ``beta`` nor ``layer_weights`` given, both are calibrated
+            for random features at each scale (:func:`random_weight_calibration`); the
+            values used are in ``settings``.
         init: start from ``"content"``, white ``"noise"`` or the ``"style"`` image.
         optimizer: the default :data:`~nst_teach.optimize.DEFAULT_OPTIMIZER`; ``"lbfgs"``
             (L-BFGS as in the paper, the pixels clipped after each step), the bounded
@@ -267,7 +320,9 @@ def stylize(
     check_size(size)
     if scales is None:
         steps = check_steps(steps)
-    alpha, beta = check_weight("alpha", alpha), check_weight("beta", beta)
+    alpha = check_weight("alpha", alpha)
+    if beta is not None:
+        beta = check_weight("beta", beta)
     tv_weight = check_weight("tv_weight", tv_weight)
     style_layers = validate_layers(style_layers, "style layer")
     content_layers = validate_layers(content_layers, "content layer")
@@ -285,9 +340,13 @@ def stylize(
     for h, w in (hw for hw, _ in plan):
         what = "the content image" if (h, w) == (height, width) else "the coarsest scale"
         extractor.check_size(h, w, what=f"{what}, after resizing (size={size}),")
+    # Random features get a calibrated loss unless the caller chose beta or w_l.
+    calibrate = not extractor.pretrained and beta is None and layer_weights is None
+    if beta is None:
+        beta = DEFAULT_BETA
 
-    def objective_at(content_s: Tensor, style_s: Tensor) -> StyleObjective:
-        return StyleObjective(
+    def objective_at(content_s: Tensor, style_s: Tensor, start: Tensor) -> StyleObjective:
+        objective = StyleObjective(
             extractor,
             content_s.to(dev),
             style_s.to(dev),
@@ -298,6 +357,11 @@ def stylize(
             beta=beta,
             tv_weight=tv_weight,
         )
+        if calibrate:
+            objective.layer_weights, objective.beta = random_weight_calibration(
+                objective, start.to(dev)
+            )
+        return objective
 
     run = _run_plan(
         plan,
@@ -316,10 +380,11 @@ def stylize(
         "size": (height, width),
         "steps": sum(n for _, n in plan),
         "alpha": alpha,
-        "beta": beta,
+        "beta": run.objective.beta,
+        "calibrated": "random-weight calibration" if calibrate else None,
         "style_layers": style_layers,
         "content_layers": content_layers,
-        "layer_weights": resolve_layer_weights(style_layers, layer_weights),
+        "layer_weights": run.objective.layer_weights,
         "init": init,
         "optimizer": optimizer,
         "tv_weight": tv_weight,
@@ -375,13 +440,14 @@ class _PlanRun:
     seconds: float
     stopped_early: str | None
     stop_reason: str | None
+    objective: StyleObjective
 
 
 def _run_plan(
     plan: Plan,
     content_img: Tensor,
     style_img: Tensor,
-    objective_at: Callable[[Tensor, Tensor], StyleObjective],
+    objective_at: Callable[[Tensor, Tensor, Tensor], StyleObjective],
     *,
     init: str,
     seed: int,
@@ -391,7 +457,8 @@ def _run_plan(
     callback: Callback | None,
     progress: bool,
 ) -> _PlanRun:
-    """Optimise at each scale of ``plan`` in turn, each starting from the last's result."""
+    """Optimise at each scale of ``plan`` in turn, each starting from the last's result;
+    ``objective_at(content, style, start)`` gives each scale's objective."""
     height, width = content_img.shape[-2:]
     history: dict[str, list[float]] = {}
     scale_evals: list[int] = []
@@ -411,9 +478,10 @@ def _run_plan(
         scale_callback = callback
         if callback is not None and offset:
             scale_callback = functools.partial(_shifted_callback, callback, offset)
+        objective = objective_at(content_s, style_s, start)
         try:
             run = optimize_pixels(
-                objective_at(content_s, style_s),
+                objective,
                 start.to(device),
                 steps=n_steps,
                 optimizer=optimizer,
@@ -442,7 +510,7 @@ def _run_plan(
     assert image is not None
     if tuple(image.shape[-2:]) != (height, width):  # stopped early at a coarse scale
         image = upsample(image, height, width)
-    return _PlanRun(image, history, scale_evals, seconds, stopped, reason)
+    return _PlanRun(image, history, scale_evals, seconds, stopped, reason, objective)
 
 
 def _shifted_callback(

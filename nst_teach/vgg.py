@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from . import normalize as _normalize
 from . import weights as _weights
 from .layers import (
     BLOCK_CHANNELS,
@@ -75,10 +76,25 @@ class VGG19Features(nn.Module):
             natively, which saves a layout conversion before and after every convolution.
             The values are the same (to rounding); only the strides of the returned
             activations differ (use ``.reshape`` rather than ``.view`` to flatten them).
+        normalize: the paper's normalised network (Gatys et al. 2016, Sec. 2): the weights
+            and biases are rescaled, layer by layer, so that each filter's mean rectified
+            activation over the calibration images (the pictures shipped with the package)
+            and their positions is one,
+
+            .. math::
+
+                \tilde W^l_{kj} = W^l_{kj} \, c^{l-1}_j / c^l_k, \qquad
+                \tilde b^l_k = b^l_k / c^l_k,
+
+            with :math:`c^l_k` filter :math:`k`'s mean activation in the original network.
+            Every feature map is then the original one divided by :math:`c^l_k` (same ReLU
+            pattern; see :mod:`nst_teach.normalize`). The means are computed once per set of
+            weights and cached.
 
     Attributes:
         weights_source: which weights the extractor holds, in words.
         pretrained: whether they are trained weights (ImageNet or a file).
+        normalized: whether the weights are the normalised ones.
     """
 
     def __init__(
@@ -88,6 +104,7 @@ class VGG19Features(nn.Module):
         pooling: str = "max",
         *,
         channels_last: bool = False,
+        normalize: bool = False,
     ) -> None:
         super().__init__()
         self.layers = validate_layers(layers)
@@ -106,6 +123,11 @@ class VGG19Features(nn.Module):
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
         self.weights_source, self.pretrained = self._load(weights)
+        self.normalized = bool(normalize)
+        if self.normalized:
+            means = _normalize.calibrated_means(self.features, self._preprocess, pooling)
+            _normalize.normalize_features_(self.features, means)
+            self.weights_source += ", normalised"
         self.requires_grad_(False)
         self.eval()
         self.channels_last = bool(channels_last)
@@ -156,13 +178,17 @@ class VGG19Features(nn.Module):
                 f"{self.min_side.bit_length() - 1} poolings that halve the size)"
             )
 
+    def _preprocess(self, image: Tensor) -> Tensor:
+        r"""ImageNet normalisation, :math:`(x - \mu) / \sigma`."""
+        return (image - self.mean) / self.std
+
     def forward(self, image: Tensor) -> dict[str, Tensor]:
         if image.dim() != 4 or image.shape[1] != 3:
             raise ValueError(
                 f"expected an image batch of shape (B, 3, H, W), got {tuple(image.shape)}"
             )
         self.check_size(image.shape[-2], image.shape[-1])
-        x = (image - self.mean) / self.std
+        x = self._preprocess(image)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         out: dict[str, Tensor] = {}

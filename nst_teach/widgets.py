@@ -294,7 +294,7 @@ class StyleExplorer:
             f"{kwargs['optimizer']}"
         )
         past = [*self.past, (label, result.history)]
-        self.past = past[len(past) - self.keep_curves :] if self.keep_curves else []
+        self.past = past[-self.keep_curves :] if self.keep_curves else []
         self.loss_image.value = figure_png(self.loss_figure())
         self.status.value = (
             f"run {self.runs}: {result.evals} evaluations in {result.seconds:.1f} s "

@@ -34,7 +34,20 @@ def test_stylize_end_to_end_json(pics, tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     report = json.loads(lines[0])
-    assert set(report) == {"evals", "seconds", "seconds_per_eval", "losses", "output", "weights"}
+    assert set(report) == {
+        "evals",
+        "seconds",
+        "seconds_per_eval",
+        "start_losses",
+        "losses",
+        "beta",
+        "output",
+        "weights",
+    }
+    assert set(report["start_losses"]) == set(report["losses"])
+    # random weights, no --beta: the calibrated loss, whose style term starts at 1
+    assert report["start_losses"]["style"] == pytest.approx(1.0, rel=1e-4)
+    assert report["losses"]["style"] < report["start_losses"]["style"]
     assert report["evals"] == 6 and report["output"] == str(out)
     assert report["weights"] == "random (seed 0)"
     assert report["seconds_per_eval"] == pytest.approx(report["seconds"] / 6, rel=0.01)

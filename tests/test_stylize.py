@@ -128,3 +128,58 @@ def test_sample_names_and_files_are_accepted(tmp_path):
     assert max(result.image.shape[-2:]) == 32
     with pytest.raises(FileNotFoundError):
         stylize(tmp_path / "missing.jpg", "stripes", steps=2, **SMALL)
+
+
+def test_random_weights_get_the_calibrated_loss(images):
+    """With random weights and no beta or w_l given, w_l = 1 / (L E_l(x0)) and
+    beta = RANDOM_BETA_RELATIVE * sum 1/2 P^2; the style loss starts at 1."""
+    from nst_teach.losses import style_layer_loss
+    from nst_teach.stylize import RANDOM_BETA_RELATIVE
+
+    content, style = images
+    result = stylize(content, style, steps=3, **SMALL)
+    s = result.settings
+    assert s["calibrated"] == "random-weight calibration"
+    assert result.history["style"][0] == pytest.approx(1.0, rel=1e-4)
+    # recompute the calibration by hand
+    from nst_teach.images import resize_cover, resize_long_side
+
+    c = resize_long_side(content, 32)
+    st = resize_cover(style, *c.shape[-2:])
+    vgg = VGG19Features(SMALL["style_layers"] + SMALL["content_layers"], weights="random")
+    with torch.no_grad():
+        fc, fs = vgg(c), vgg(st)
+    from nst_teach.losses import gram_matrix
+
+    for name in SMALL["style_layers"]:
+        e = float(style_layer_loss(fc[name], gram_matrix(fs[name])))
+        assert s["layer_weights"][name] == pytest.approx(1 / (3 * e), rel=1e-3)
+    energy = 0.5 * float((fc["conv2_2"].double() ** 2).sum())
+    assert s["beta"] == pytest.approx(RANDOM_BETA_RELATIVE * energy, rel=1e-3)
+    # a chosen beta or w_l turns the calibration off; so do trained weights (not tested here)
+    chosen = stylize(content, style, steps=1, beta=10.0, **SMALL).settings
+    assert chosen["calibrated"] is None and chosen["beta"] == 10.0
+    assert chosen["layer_weights"] == {n: 1 / 3 for n in SMALL["style_layers"]}
+    assert stylize(content, style, steps=1, layer_weights=[1, 1, 1], **SMALL).settings[
+        "beta"
+    ] == pytest.approx(1e6)
+
+
+def test_fallback_extractor_is_not_cached_as_imagenet(monkeypatch, tmp_path):
+    import importlib
+
+    from nst_teach import weights as nst_weights
+
+    st = importlib.import_module("nst_teach.stylize")  # the module, not the function
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    st.clear_extractor_cache()
+    layers = ("conv1_1",)
+    with pytest.warns(nst_weights.WeightsUnavailableWarning):
+        first = st.get_extractor(layers, "imagenet", "max", "cpu")
+    assert not first.pretrained
+    assert st.get_extractor(layers, "imagenet", "max", "cpu") is not first
+    assert st.get_extractor(layers, "random", "max", "cpu") is st.get_extractor(
+        layers, "random", "max", "cpu"
+    )
+    st.clear_extractor_cache()
