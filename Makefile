@@ -21,14 +21,15 @@ E2E_ARGS ?=
 # nbval: a generous per-cell limit; the fast setting keeps every cell far below it.
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help install lab test lint format pytest notebooks demo figures bench slides student e2e clean
+.PHONY: help install lab test lint format pytest notebooks demo figures bench timings slides student e2e clean
 
 help:
 	@echo "make lab      open JupyterLab on the lessons (creates .venv on first use)"
 	@echo "make test     ruff, pytest (unit tests, doctests) and nbval over every notebook"
 	@echo "make demo     stylise the built-in sample images, offline"
 	@echo "make figures  redraw the README's figure (docs/images/hero.png), offline"
-	@echo "make bench    benchmark nst_teach against the PyTorch tutorial's loop"
+	@echo "make bench    benchmark nst_teach against the PyTorch tutorial's loop; the issue's targets"
+	@echo "make timings  run every lesson in its default setting; per-cell times into notebooks/README.md"
 	@echo "make slides   build reveal.js slides of each lesson into slides/"
 	@echo "make student  student copies of the lessons (solutions removed) in notebooks/student/"
 	@echo "make e2e      open the lessons in JupyterLab in headless Chromium"
@@ -68,6 +69,10 @@ figures: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_stylize.py
+
+# Every lesson top to bottom in its default setting (long: not part of `make test`).
+timings: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python tools/timings.py $(LESSONS)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.default_url=/lab/tree/$(LAB_START) $(LAB_ARGS)

@@ -13,9 +13,17 @@ prints a table and one JSON line (starting ``{"benchmark": "bench_stylize"``):
    machine's float32 matrix-multiply GFLOP/s measured in the same run;
 2. what each technique buys (an ablation ladder at one size);
 3. peak resident memory at the largest size (each program in a fresh child process);
-4. wall time to reach the loss the baseline reaches after 300 evaluations, with the
-   tutorial's own loss function (nst_teach optimises the same objective, written in the
-   paper's units with converted weights; the first evaluation checks that they agree).
+4. wall time to reach the loss the baseline reaches after 300 evaluations, and its lowest
+   loss on the way, at 256 and 512 px, with the tutorial's own loss function (nst_teach
+   optimises the same objective, written in the paper's units with converted weights; the
+   first evaluation checks that they agree);
+5. the four targets of issue 13 and whether each holds (target 2 and 3 from their records,
+   see benchmarks/README.md).
+
+``--time-to-loss`` runs only item 4 and prints, as its last line,
+``time-to-lowest-loss ratio: X`` (the worse of the sizes). ``--device`` picks cpu, cuda or
+mps (default: the best present); the report names it, everything runs in float32, and
+CUDA/MPS work is synchronised before each clock read.
 
 Images: ``../shared/images/tubingen.jpg`` and ``starry_night.jpg`` next to the repository
 when they exist, else the built-in samples ``hopper`` and ``swirls``.
@@ -53,6 +61,7 @@ import tutorial_baseline as tb  # noqa: E402
 
 from nst_teach import stylize  # noqa: E402
 from nst_teach.architecture import evaluation_flops, layer_table  # noqa: E402
+from nst_teach.device import pick_device  # noqa: E402
 from nst_teach.images import load_image, resize_cover, resize_long_side  # noqa: E402
 from nst_teach.layers import (  # noqa: E402
     LAYER_NAMES,
@@ -62,7 +71,7 @@ from nst_teach.layers import (  # noqa: E402
     TUTORIAL_STYLE_LAYERS,
 )
 from nst_teach.objective import StyleObjective  # noqa: E402
-from nst_teach.optimize import optimize_pixels  # noqa: E402
+from nst_teach.optimize import DEFAULT_OPTIMIZER, OPTIMIZERS, optimize_pixels  # noqa: E402
 from nst_teach.perf import matmul_gflops, reuse_freed_memory  # noqa: E402
 from nst_teach.samples import sample_image  # noqa: E402
 from nst_teach.vgg import VGG19Features  # noqa: E402
@@ -76,6 +85,26 @@ TARGETS = {"ratio": 0.6, "matmul_fraction": 0.8, "time_to_loss_ratio": 0.4, "mem
 MB = 1024.0 * 1024.0
 #: Side of the square matrices of the matrix-multiply yardstick (512 in --quick runs).
 MATMUL_SIZE = 2048
+#: Where both programs run (``--device``; by default the best present: CUDA, MPS, CPU).
+DEVICE = torch.device("cpu")
+RESULTS = HERE / "results"
+#: Target 2's recorded measurement (``optimizer_evals.py --plateau``, minutes per optimiser).
+PLATEAU_RESULTS = RESULTS / "plateau-256.jsonl"
+#: Target 3's recorded measurement (``make timings``, tools/timings.py).
+LESSON_TIMINGS = RESULTS / "lesson-timings.json"
+
+
+def sync() -> None:
+    """Wait for the device's queued work, so that a clock read after it counts it all."""
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize(DEVICE)
+    elif DEVICE.type == "mps":
+        torch.mps.synchronize()
+
+
+def yardstick(size: int, repeats: int = 5) -> float:
+    """The matrix-multiply rate (GFLOP/s) on :data:`DEVICE` (float32)."""
+    return matmul_gflops(size, repeats=repeats, device=DEVICE)
 
 
 # --------------------------------------------------------------------------- machine, images
@@ -92,8 +121,13 @@ def machine_info() -> dict[str, Any]:
     except OSError:
         pass
     isa = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile") if f in flags]
+    device = str(DEVICE)
+    if DEVICE.type == "cuda":
+        device += f" ({torch.cuda.get_device_name(DEVICE)})"
     return {
         "date": _dt.datetime.now().astimezone().isoformat(timespec="minutes"),
+        "device": device,
+        "dtype": "float32",
         "cpu": model,
         "cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
@@ -179,9 +213,10 @@ class Baseline:
         frozen: bool = False,
     ) -> None:
         style_layers, content_layers = LAYER_SETS[layers]
+        content, style = content.to(DEVICE), style.to(DEVICE)
         self.content = content
         self.model, self.style_losses, self.content_losses = tb.build_model(
-            baseline_cnn(frozen),
+            baseline_cnn(frozen).to(DEVICE),
             style,
             content,
             style_layers=style_layers,
@@ -189,12 +224,15 @@ class Baseline:
         )
 
     def run(self, evals: int) -> tb.BaselineRun:
+        sync()
         return tb.run_style_transfer(
             self.model, self.style_losses, self.content_losses, self.content.clone(), evals=evals
         )
 
     def loss(self, image: Tensor) -> float:
-        return tb.tutorial_loss(self.model, self.style_losses, self.content_losses, image)
+        return tb.tutorial_loss(
+            self.model, self.style_losses, self.content_losses, image.to(DEVICE)
+        )
 
 
 def ours_kwargs(content: Tensor, layers: str) -> dict[str, Any]:
@@ -206,11 +244,13 @@ def ours_kwargs(content: Tensor, layers: str) -> dict[str, Any]:
         "content_layers": content_layers,
         "weights": "random",
         "progress": False,
+        "device": DEVICE,
         **tutorial_units(h, w, style_layers, content_layers),
     }
 
 
 def run_ours(content: Tensor, style: Tensor, layers: str, evals: int, **extra: Any):  # type: ignore[no-untyped-def]
+    sync()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return stylize(content, style, steps=evals, **ours_kwargs(content, layers), **extra)
@@ -274,11 +314,11 @@ def per_eval_section(
                 b_s.append(b.seconds / b.evals)
                 # the yardstick right next to the run it is compared with: this machine's
                 # speed drifts by tens of per cent over minutes (shared host, clocks)
-                before = matmul_gflops(MATMUL_SIZE, repeats=3)
+                before = yardstick(MATMUL_SIZE, repeats=3)
                 o = run_ours(content, style, layers, n)
                 o_s.append(o.seconds_per_eval)
                 # the higher of the two measurements on either side: the stricter yardstick
-                mm.append(max(before, matmul_gflops(MATMUL_SIZE, repeats=3)))
+                mm.append(max(before, yardstick(MATMUL_SIZE, repeats=3)))
             ratios = [o / b for o, b in zip(o_s, b_s)]
             fb = flops_per_eval(h, w, layers, "baseline")
             fo = flops_per_eval(h, w, layers, "nst_teach")
@@ -327,9 +367,9 @@ def ablation_section(size: int, layers: str, rounds: int, evals: int) -> list[di
             warnings.simplefilter("ignore")
             vgg = VGG19Features(names, weights="random", channels_last=channels_last)
         objective = StyleObjective(
-            vgg,
-            content,
-            style,
+            vgg.to(DEVICE),
+            content.to(DEVICE),
+            style.to(DEVICE),
             content_layers=content_layers,
             style_layers=style_layers,
             layer_weights=units["layer_weights"],
@@ -339,8 +379,9 @@ def ablation_section(size: int, layers: str, rounds: int, evals: int) -> list[di
         )
 
         def run(n: int) -> float:
+            sync()
             with allocator_setting(reuse):
-                r = optimize_pixels(objective, content, steps=n, progress=False)
+                r = optimize_pixels(objective, content.to(DEVICE), steps=n, progress=False)
             return r.seconds / r.evals
 
         return run
@@ -447,7 +488,10 @@ def memory_probe(program: str, size: int, layers: str, evals: int) -> dict[str, 
         Baseline(content, style, layers).run(evals)
     else:
         run_ours(content, style, layers, evals)
-    return {"program": program, "rss_before_mb": before, "peak_rss_mb": peak_rss_mb()}
+    out = {"program": program, "rss_before_mb": before, "peak_rss_mb": peak_rss_mb()}
+    if DEVICE.type == "cuda":
+        out["device_peak_mb"] = torch.cuda.max_memory_allocated(DEVICE) / MB
+    return out
 
 
 def memory_section(size: int, layers: str, evals: int) -> dict[str, Any]:
@@ -466,6 +510,8 @@ def memory_section(size: int, layers: str, evals: int) -> dict[str, Any]:
             layers,
             "--evals",
             str(evals),
+            "--device",
+            str(DEVICE),
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
@@ -479,16 +525,25 @@ def memory_section(size: int, layers: str, evals: int) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- time to loss
 def time_to_loss_section(
-    size: int, layers: str, evals: int, c2f_steps: Sequence[int], max_ours: int
+    size: int,
+    layers: str,
+    evals: int,
+    c2f_steps: Sequence[int] | None,
+    max_ours: int,
+    optimizers: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Wall time for each program to reach the baseline's loss after ``evals`` evaluations.
+    """Wall time for each program to reach the baseline's loss after ``evals`` evaluations,
+    and its lowest loss on the way.
 
     Times include building the targets (both programs), not loading the weights. nst_teach
-    runs :func:`stylize` with the tutorial's loss written in paper units; only full-size
-    evaluations count toward reaching the loss.
+    runs :func:`stylize` with the tutorial's loss written in paper units, with its default
+    optimiser (``"nst_teach"``), each of ``optimizers`` and, with ``c2f_steps``,
+    coarse-to-fine; only full-size evaluations count toward reaching the loss.
     """
     content, style, _ = load_pair(size)
     h, w = content.shape[-2:]
+    baseline_cnn()  # the weights are loaded before the clocks start, for both programs
+    run_ours(content, style, layers, 1)
     start = time.perf_counter()
     base = Baseline(content, style, layers)
     setup = time.perf_counter() - start
@@ -513,10 +568,12 @@ def time_to_loss_section(
         "runs": {},
     }
 
-    variants: dict[str, dict[str, Any]] = {
-        "nst_teach": {"evals": max_ours},
-        "nst_teach coarse-to-fine": {"evals": list(c2f_steps), "scales": (0.5, 1.0)},
-    }
+    variants: dict[str, dict[str, Any]] = {"nst_teach": {"evals": max_ours}}
+    for name in optimizers:
+        if name != DEFAULT_OPTIMIZER:
+            variants[f"nst_teach {name}"] = {"evals": max_ours, "optimizer": name}
+    if c2f_steps:
+        variants["nst_teach coarse-to-fine"] = {"evals": list(c2f_steps), "scales": (0.5, 1.0)}
     for label, cfg in variants.items():
         record: list[tuple[int, bool, float, float]] = []
 
@@ -525,7 +582,7 @@ def time_to_loss_section(
             rec.append((e, full, losses["total"], time.perf_counter()))
             return full and losses["total"] <= min(target_final, target_best)
 
-        extra = {"scales": cfg["scales"]} if "scales" in cfg else {}
+        extra = {k: cfg[k] for k in ("scales", "optimizer") if k in cfg}
         t0 = time.perf_counter()
         res = run_ours(content, style, layers, cfg["evals"], callback=callback, **extra)
         wall = time.perf_counter() - t0
@@ -622,8 +679,7 @@ def print_report(report: dict[str, Any]) -> None:
                 )
             else:
                 print(f"  {program:<10} unknown: {p.get('error', 'no measurement')}")
-    ttl = report.get("time_to_loss")
-    if ttl:
+    for ttl in report.get("time_to_loss") or []:
         print(
             f"\nTime to the baseline's loss after {ttl['baseline_evals']} evaluations "
             f"({ttl['hw'][1]}x{ttl['hw'][0]}, {ttl['layers']} layers, the tutorial's loss)"
@@ -650,10 +706,15 @@ def print_report(report: dict[str, Any]) -> None:
         check = ttl["runs"].get("nst_teach", {}).get("first_loss_rel_diff")
         if check is not None:
             print(f"  (same loss function: first evaluation differs by {check:.1e} relative)")
-    print("\nTargets")
+    print("\nChecks")
     for t in report["targets"]:
         status = "met" if t["met"] else "NOT met"
         print(f"  {t['name']}: {t['value']} (target {t['target']}) {status}")
+    print(f"\nTargets of the issue (device {m.get('device', 'cpu')})")
+    for t in report["issue_targets"]:
+        verdict = {True: "holds", False: "does NOT hold", None: "not measured"}[t["holds"]]
+        print(f"  {t['number']}. {t['what']}: {verdict}")
+        print(f"     {t['detail']}")
 
 
 def target_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -689,12 +750,11 @@ def target_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": peak < TARGETS["memory_mb"],
             }
         )
-    ttl = report.get("time_to_loss")
-    if ttl:
+    for ttl in report.get("time_to_loss") or []:
         for label, run in ttl["runs"].items():
             for key, what in (("reach_target", ""), ("reach_baseline_best", ", to its lowest")):
-                # the issue's reading: the loss after the baseline's last evaluation; the
-                # stricter one: its lowest loss on the way (the baseline's loss can rise)
+                # the loss after the baseline's last evaluation, and the issue's reading:
+                # its lowest loss on the way (the baseline's loss can rise)
                 t = run[key]
                 out.append(
                     {
@@ -708,10 +768,136 @@ def target_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def time_to_lowest_loss_ratio(report: dict[str, Any]) -> float | None:
+    """Target 1's figure: the default optimiser's time to the baseline's lowest loss over the
+    baseline's time to it, the worse of the sizes measured (``inf`` where not reached)."""
+    ratios = []
+    for ttl in report.get("time_to_loss") or []:
+        hit = ttl["runs"]["nst_teach"]["reach_baseline_best"]
+        ratios.append(hit["ratio"] if hit else float("inf"))
+    return max(ratios) if ratios else None
+
+
+def read_plateau(path: Path = PLATEAU_RESULTS) -> list[dict[str, Any]]:
+    """Target 2's recorded runs (JSON lines of ``optimizer_evals.py --plateau``)."""
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [r for r in rows if "plateau_1pct" in r]
+
+
+def read_lesson_timings(path: Path = LESSON_TIMINGS) -> dict[str, Any] | None:
+    """Target 3's recorded run (``make timings``)."""
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def issue_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The four targets of the issue, each with ``holds`` True, False or None (not measured)."""
+    out = []
+    ratio = time_to_lowest_loss_ratio(report)
+    sizes = [t["size"] for t in report.get("time_to_loss") or []]
+    per_size = ", ".join(
+        f"{t['size']} px {t['runs']['nst_teach']['reach_baseline_best']['ratio']:.2f}"
+        if t["runs"]["nst_teach"]["reach_baseline_best"]
+        else f"{t['size']} px not reached"
+        for t in report.get("time_to_loss") or []
+    )
+    out.append(
+        {
+            "number": 1,
+            "what": f"time to the tutorial loop's lowest loss <= {TARGETS['time_to_loss_ratio']}x "
+            "the tutorial's, at 256 and 512 px",
+            "holds": None
+            if ratio is None
+            else ratio <= TARGETS["time_to_loss_ratio"] and {256, 512} <= set(sizes),
+            "detail": "not measured in this run (--skip ttl)"
+            if ratio is None
+            else f"worst ratio {ratio:.2f} ({per_size}; optimiser {DEFAULT_OPTIMIZER!r})",
+        }
+    )
+    plateau = report.get("plateau") or []
+    if plateau:
+        best = min(plateau, key=lambda r: r["plateau_1pct"])
+        default = next((r for r in plateau if r["optimizer"] == DEFAULT_OPTIMIZER), None)
+        counts = ", ".join(f"{r['optimizer']} {r['plateau_1pct']}" for r in plateau)
+        holds = default is not None and default["plateau_1pct"] <= best["plateau_1pct"]
+        out.append(
+            {
+                "number": 2,
+                "what": "the default optimiser is the first to stay within 1% of its loss at "
+                f"{plateau[0]['evals']} evaluations (256 px, the kit's defaults)",
+                "holds": holds,
+                "detail": f"evaluations: {counts}; default {DEFAULT_OPTIMIZER!r} "
+                f"({report.get('plateau_source', 'measured in this run')})",
+            }
+        )
+    else:
+        out.append(
+            {
+                "number": 2,
+                "what": "the default optimiser is the first to stay within 1% of its loss at "
+                "1000 evaluations",
+                "holds": None,
+                "detail": f"no record: run `python benchmarks/optimizer_evals.py --plateau "
+                f"--out {PLATEAU_RESULTS.relative_to(HERE.parent)}` or bench --plateau",
+            }
+        )
+    lessons = report.get("lesson_timings")
+    if lessons:
+        slow = [x["name"] for x in lessons["lessons"] if x["seconds"] > lessons["lesson_limit_s"]]
+        cells = sum(len(x["slow_cells"]) for x in lessons["lessons"])
+        worst = max((x["seconds"] for x in lessons["lessons"]), default=0.0)
+        out.append(
+            {
+                "number": 3,
+                "what": "every lesson in its default setting <= 5 min, no cell > 60 s",
+                "holds": not slow and cells == 0 and not lessons.get("errors"),
+                "detail": f"{len(lessons['lessons'])} lessons, longest {worst / 60:.1f} min; "
+                f"over 5 min: {', '.join(slow) or 'none'}; cells over 60 s: {cells} "
+                f"(make timings, {lessons.get('date', '?')})",
+            }
+        )
+    else:
+        out.append(
+            {
+                "number": 3,
+                "what": "every lesson in its default setting <= 5 min, no cell > 60 s",
+                "holds": None,
+                "detail": "no record: run `make timings`",
+            }
+        )
+    # the issue's sizes where they were measured (--quick measures others)
+    ratios = [r for r in report["per_eval"] if r["size"] in (256, 512)] or report["per_eval"]
+    mem = report.get("memory") or {}
+    peak = (mem.get("nst_teach") or {}).get("peak_rss_mb")
+    parts = [f"{r['size']} px {r['layers']} {r['ratio']:.2f}" for r in ratios]
+    holds4: bool | None = None
+    if ratios and peak is not None:
+        holds4 = all(r["ratio"] <= TARGETS["ratio"] for r in ratios) and (
+            peak < TARGETS["memory_mb"]
+        )
+    out.append(
+        {
+            "number": 4,
+            "what": f"no regression: s/eval ratio <= {TARGETS['ratio']} at 256 and 512 px, "
+            f"peak memory at {mem.get('size', 512)} px < 2 GB",
+            "holds": holds4,
+            "detail": f"ratios {', '.join(parts) or 'not measured'}; peak "
+            + (f"{peak:.0f} MiB" if peak is not None else "not measured"),
+        }
+    )
+    return out
+
+
 # --------------------------------------------------------------------------- main
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="smoke run: 32 px, few evaluations")
+    p.add_argument(
+        "--time-to-loss",
+        action="store_true",
+        help="only target 1: time to the tutorial loop's lowest loss at --ttl-sizes",
+    )
     p.add_argument("--sizes", type=int, nargs="+", default=[256, 512], help="long sides, px")
     p.add_argument("--layer-sets", nargs="+", default=["tutorial", "paper"], choices=LAYER_SETS)
     p.add_argument("--rounds", type=int, default=5, help="alternating rounds per setting")
@@ -720,36 +906,60 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--ablation-layers", default="paper", choices=LAYER_SETS)
     p.add_argument("--memory-size", type=int, default=512)
     p.add_argument("--memory-layers", default="paper", choices=LAYER_SETS)
-    p.add_argument("--ttl-size", type=int, default=256, help="time-to-loss image size")
+    p.add_argument(
+        "--ttl-sizes", type=int, nargs="+", default=[256, 512], help="time-to-loss sizes"
+    )
     p.add_argument("--ttl-layers", default="tutorial", choices=LAYER_SETS)
     p.add_argument("--ttl-evals", type=int, default=300, help="the baseline's evaluations")
     p.add_argument(
-        "--c2f-steps", type=int, nargs=2, default=[60, 300], help="coarse-to-fine evaluations"
+        "--ttl-optimizers",
+        nargs="*",
+        default=[],
+        choices=OPTIMIZERS,
+        help="also time these optimisers to the loss",
+    )
+    p.add_argument(
+        "--c2f-steps",
+        type=int,
+        nargs=2,
+        default=None,
+        help="also time coarse-to-fine with these evaluations per scale",
+    )
+    p.add_argument(
+        "--plateau",
+        action="store_true",
+        help="measure target 2 now (1000 evaluations per optimiser: long) instead of reading "
+        "the record",
     )
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    p.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best present)")
     p.add_argument(
         "--skip", nargs="*", default=[], choices=["per-eval", "ablation", "memory", "ttl"]
     )
     p.add_argument("--json", type=Path, default=None, help="also write the JSON to this file")
     p.add_argument("--memory-probe", choices=["baseline", "nst_teach"], help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.time_to_loss:
+        args.skip = ["per-eval", "ablation", "memory"]
     if args.quick:
         args.threads = args.threads or 1
         args.sizes = [32]
         args.rounds = 1
         args.evals = args.evals or 2
         args.ablation_size = 32
-        args.ttl_size = 32
+        args.ttl_sizes = [32, 48]
         args.ttl_evals = 10
-        args.c2f_steps = [3, 10]
+        args.c2f_steps = [3, 10] if args.c2f_steps else None
         args.memory_size = 32
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    global DEVICE, MATMUL_SIZE
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    DEVICE = pick_device(args.device)
     torch.manual_seed(0)
     if args.memory_probe:
         probe = memory_probe(args.memory_probe, args.sizes[0], args.layer_sets[0], args.evals or 2)
@@ -761,12 +971,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     report: dict[str, Any] = {"benchmark": "bench_stylize", "machine": machine_info()}
     report["images"] = load_pair(32)[2]
-    global MATMUL_SIZE
+    progress(f"device {report['machine']['device']}, float32")
     if args.quick:
         MATMUL_SIZE = 512
     mm_size = MATMUL_SIZE
     report["matmul_size"] = mm_size
-    mm_all = [matmul_gflops(mm_size)]
+    mm_all = [yardstick(mm_size)]
     steps = [s for s in ("per-eval", "ablation", "memory", "ttl") if s not in args.skip]
     t_start = time.perf_counter()
     report["per_eval"] = (
@@ -790,19 +1000,46 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         else:
             report["memory"] = memory_section(args.memory_size, args.memory_layers, 2)
     if "ttl" in steps:
-        report["time_to_loss"] = time_to_loss_section(
-            args.ttl_size, args.ttl_layers, args.ttl_evals, args.c2f_steps, args.ttl_evals
-        )
-    mm_all.append(matmul_gflops(mm_size))
+        report["time_to_loss"] = [
+            time_to_loss_section(
+                size,
+                args.ttl_layers,
+                args.ttl_evals,
+                args.c2f_steps,
+                args.ttl_evals,
+                args.ttl_optimizers,
+            )
+            for size in args.ttl_sizes
+        ]
+    if args.plateau:
+        import optimizer_evals
+
+        size, evals = (32, 20) if args.quick else (256, 1000)
+        report["plateau"] = [
+            optimizer_evals.plateau_run(name, size, evals)
+            for name in ("lbfgs", *optimizer_evals.BOUNDED_OPTIMIZERS)
+        ]
+        for r in report["plateau"]:
+            r.pop("total", None)
+        report["plateau_source"] = "measured in this run"
+    else:
+        report["plateau"] = read_plateau()
+        report["plateau_source"] = f"recorded in {PLATEAU_RESULTS.relative_to(HERE.parent)}"
+    report["lesson_timings"] = read_lesson_timings()
+    mm_all.append(yardstick(mm_size))
     report["matmul_gflops_all"] = mm_all
     report["matmul_gflops"] = max(mm_all)
     report["bench_seconds"] = time.perf_counter() - t_start
     report["targets"] = target_checks(report)
+    report["issue_targets"] = issue_targets(report)
+    report["time_to_lowest_loss_ratio"] = time_to_lowest_loss_ratio(report)
     print_report(report)
     line = json.dumps(report, default=float)
     print(line)
     if args.json:
         args.json.write_text(line + "\n")
+    if report["time_to_lowest_loss_ratio"] is not None:
+        print(f"time-to-lowest-loss ratio: {report['time_to_lowest_loss_ratio']:.3f}")
     return report
 
 

@@ -42,6 +42,7 @@ def _floats(text: str) -> list[float]:
 
 def build_parser() -> argparse.ArgumentParser:
     from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
+    from .optimize import DEFAULT_OPTIMIZER, OPTIMIZERS
     from .samples import SAMPLE_NAMES
     from .stylize import DEFAULT_ALPHA, DEFAULT_BETA
 
@@ -81,7 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     st.add_argument("--layer-weights", type=_floats, default=None, help="w_l per style layer")
     st.add_argument("--init", choices=["content", "noise", "style"], default="content")
-    st.add_argument("--optimizer", choices=["lbfgs", "adam", "gd"], default="lbfgs")
+    st.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        default=DEFAULT_OPTIMIZER,
+        help=f"default {DEFAULT_OPTIMIZER}; lbfgs clips after each step, lbfgsb (scipy), "
+        "projected-lbfgs and sigmoid-lbfgs keep the pixels in [0, 1] by construction",
+    )
     st.add_argument("--lr", type=float, default=None, help="step size (optimizer's default)")
     st.add_argument("--tv-weight", type=float, default=0.0, help="total-variation weight")
     st.add_argument("--weights", default="imagenet", help="imagenet, random, or a .pth file")

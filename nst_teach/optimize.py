@@ -24,12 +24,24 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from . import bounded
 from .objective import check_weight
 from .perf import reuse_freed_memory
 
-OPTIMIZERS = ("lbfgs", "adam", "gd")
+#: Methods that keep the pixels in [0, 1] by construction (:mod:`nst_teach.bounded`).
+BOUNDED_OPTIMIZERS = ("lbfgsb", "projected-lbfgs", "sigmoid-lbfgs")
+OPTIMIZERS = ("lbfgs", *BOUNDED_OPTIMIZERS, "adam", "gd")
+#: What :func:`optimize_pixels`, :func:`nst_teach.stylize` and the CLI use unless told.
+DEFAULT_OPTIMIZER = "lbfgs"
 #: Default learning rates; L-BFGS takes unit steps along its quasi-Newton direction.
-DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02, "gd": 1e-3}
+DEFAULT_LR = {
+    "lbfgs": 1.0,
+    "lbfgsb": 1.0,
+    "projected-lbfgs": 1.0,
+    "sigmoid-lbfgs": 1.0,
+    "adam": 0.02,
+    "gd": 1e-3,
+}
 
 LossFunction = Callable[[Tensor], dict[str, Tensor]]
 Callback = Callable[[int, Tensor, dict[str, float]], object]
@@ -96,10 +108,18 @@ def check_steps(steps: int) -> int:
     return int(steps)
 
 
+def check_optimizer(name: str) -> str:
+    """Return ``name`` if it is one of :data:`OPTIMIZERS`, else raise ``ValueError``."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    return name
+
+
 def make_optimizer(name: str, params: list[Tensor], lr: float | None) -> torch.optim.Optimizer:
     """L-BFGS (one evaluation per step), Adam, or plain gradient descent (``"gd"``)."""
-    if name not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    check_optimizer(name)
+    if name in BOUNDED_OPTIMIZERS:
+        raise ValueError(f"{name!r} is not a torch.optim optimizer; use optimize_pixels")
     rate = DEFAULT_LR[name] if lr is None else check_weight("lr", lr)
     if name == "lbfgs":
         # max_iter=1: each step() evaluates once and moves once, so the pixels can be
@@ -143,7 +163,7 @@ def optimize_pixels(
     image: Tensor,
     *,
     steps: int,
-    optimizer: str = "lbfgs",
+    optimizer: str = DEFAULT_OPTIMIZER,
     lr: float | None = None,
     callback: Callback | None = None,
     progress: bool = True,
@@ -155,16 +175,25 @@ def optimize_pixels(
         loss_fn: maps an image :math:`(1, 3, H, W)` to a dict of scalar losses with ``"total"``.
         image: the starting image (it is copied, not changed).
         steps: objective evaluations to make (each is one forward and one backward pass).
-        optimizer: ``"lbfgs"``, ``"adam"`` or ``"gd"``; ``lr`` its step size.
+        optimizer: ``"lbfgs"`` (L-BFGS, the pixels clipped after each step),
+            ``"lbfgsb"``, ``"projected-lbfgs"``, ``"sigmoid-lbfgs"`` (bounded methods, see
+            :mod:`nst_teach.bounded`), ``"adam"`` or ``"gd"``; ``lr`` its step size.
         callback: ``callback(evals, image, losses)`` after each step; returning ``True`` stops.
+            The bounded methods call it after each evaluation, with the image evaluated.
         progress: show a progress bar (``tqdm.auto``: live in a notebook).
-        clamp: clip the pixels to :math:`[0, 1]` after each step.
+        clamp: clip the pixels to :math:`[0, 1]` after each step (the bounded methods
+            always keep them there).
+
+    The bounded methods return the evaluated image with the lowest loss.
 
     If the loss turns NaN or infinite, the loop stops, warns, and returns the last image whose
     loss was finite (``evals`` counts the finite evaluations); if it is not finite at the
     first evaluation there is no such image and :class:`NonFiniteLossError` is raised.
     """
     steps = check_steps(steps)
+    if check_optimizer(optimizer) in BOUNDED_OPTIMIZERS:
+        rate = DEFAULT_LR[optimizer] if lr is None else check_weight("lr", lr)
+        return _optimize_bounded(loss_fn, image, steps, optimizer, rate, callback, progress)
     # a contiguous copy whatever the input's layout (channels-last, or the strides of a
     # 1x1 image scaled up): L-BFGS flattens the gradient with .view(-1)
     x = image.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)
@@ -234,6 +263,79 @@ def optimize_pixels(
         final = last_good
     out = final.clamp(0.0, 1.0) if clamp else final
     return OptimizationRun(out.cpu(), history, evals, seconds, stopped, reason)
+
+
+def _optimize_bounded(
+    loss_fn: LossFunction,
+    image: Tensor,
+    steps: int,
+    optimizer: str,
+    lr: float,
+    callback: Callback | None,
+    progress: bool,
+) -> OptimizationRun:
+    """:func:`optimize_pixels` with a method of :mod:`nst_teach.bounded`."""
+    history: dict[str, list[float]] = {}
+    best: dict[str, object] = {"loss": math.inf, "image": image.detach().clamp(0.0, 1.0)}
+    evals = 0
+    stopped: str | None = None
+    reason: str | None = None
+    failure: _NonFinite | None = None
+    bar = _progress_bar(steps) if progress else None
+
+    def fg(x: Tensor) -> tuple[float, Tensor]:
+        nonlocal evals, stopped, reason, failure
+        if evals >= steps:
+            raise bounded.StopOptimization
+        x = x.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)
+        losses = loss_fn(x)
+        values = {name: float(v.detach()) for name, v in losses.items()}
+        if not math.isfinite(values["total"]):
+            failure, reason = _NonFinite(values["total"], evals + 1), STOP_NON_FINITE
+            stopped = (
+                f"the loss became {values['total']} at evaluation {evals + 1}; "
+                "lower the loss weights or the learning rate"
+            )
+            raise bounded.StopOptimization
+        evals += 1
+        for name, v in values.items():
+            history.setdefault(name, []).append(v)
+        losses["total"].backward()
+        assert x.grad is not None
+        if values["total"] < best["loss"]:  # type: ignore[operator]
+            best["loss"], best["image"] = values["total"], x.detach().clone()
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{values['total']:.4g}", refresh=False)
+        if callback is not None and callback(evals, x.detach(), values) is True:
+            stopped = f"the callback stopped the run after {evals} evaluations"
+            reason = STOP_CALLBACK
+            raise bounded.StopOptimization
+        return values["total"], x.grad
+
+    methods = {
+        "lbfgsb": lambda: bounded.scipy_lbfgsb(fg, image),
+        "projected-lbfgs": lambda: bounded.projected_lbfgs(fg, image, lr=lr),
+        "sigmoid-lbfgs": lambda: bounded.sigmoid_lbfgs(fg, image, lr=lr),
+    }
+    start = time.perf_counter()
+    with reuse_freed_memory():
+        try:
+            methods[optimizer]()
+        finally:
+            if bar is not None:
+                bar.close()
+    seconds = time.perf_counter() - start
+    if failure is not None:
+        if failure.evaluation == 1:
+            raise NonFiniteLossError(failure.value, failure.evaluation)
+        assert stopped is not None
+        warnings.warn(
+            stopped + "; the last finite image is kept", NonFiniteLossWarning, stacklevel=3
+        )
+    final = best["image"]
+    assert isinstance(final, Tensor)
+    return OptimizationRun(final.clamp(0.0, 1.0).cpu(), history, evals, seconds, stopped, reason)
 
 
 def _progress_bar(total: int):  # type: ignore[no-untyped-def]

@@ -182,20 +182,33 @@ def fused_content_loss(features: Tensor, target: Tensor) -> Tensor:
     return _ContentLoss.apply(features, target.detach())
 
 
-def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
+def matmul_gflops(
+    size: int = 2048, repeats: int = 5, device: str | torch.device | None = None
+) -> float:
     r"""This machine's float32 matrix-multiply rate in GFLOP/s: the best of ``repeats``
     products of two ``size`` x ``size`` random matrices (:math:`2 n^3` FLOPs each).
 
     A reference for how fast any float32 computation can go here (with the threads torch
-    uses, see ``torch.get_num_threads()``).
+    uses, see ``torch.get_num_threads()``). On a GPU (``device``) each product is timed
+    after synchronising, as kernels run asynchronously.
     """
-    a = torch.randn(size, size)
-    b = torch.randn(size, size)
+    dev = torch.device("cpu" if device is None else device)
+
+    def sync() -> None:
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+        elif dev.type == "mps":
+            torch.mps.synchronize()
+
+    a = torch.randn(size, size, device=dev)
+    b = torch.randn(size, size, device=dev)
     torch.mm(a, b)  # warm-up
+    sync()
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
         torch.mm(a, b)
+        sync()
         best = min(best, time.perf_counter() - start)
     return 2.0 * size**3 / best / 1e9
 

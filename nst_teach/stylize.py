@@ -30,10 +30,12 @@ from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS, validate_layers
 from .multiscale import scale_sizes, split_steps, upsample
 from .objective import StyleObjective, check_weight
 from .optimize import (
+    DEFAULT_OPTIMIZER,
     STOP_NON_FINITE,
     Callback,
     NonFiniteLossError,
     NonFiniteLossWarning,
+    check_optimizer,
     check_steps,
     optimize_pixels,
 )
@@ -252,7 +254,7 @@ def stylize(
     content_layers: Sequence[str] = PAPER_CONTENT_LAYERS,
     layer_weights: Mapping[str, float] | Sequence[float] | None = None,
     init: str = "content",
-    optimizer: str = "lbfgs",
+    optimizer: str = DEFAULT_OPTIMIZER,
     lr: float | None = None,
     tv_weight: float = 0.0,
     seed: int = 0,
@@ -283,7 +285,10 @@ def stylize(
             for random features at each scale (:func:`random_weight_calibration`); the
             values used are in ``settings``.
         init: start from ``"content"``, white ``"noise"`` or the ``"style"`` image.
-        optimizer: ``"lbfgs"`` (as in the paper), ``"adam"`` or plain gradient descent ``"gd"``.
+        optimizer: the default :data:`~nst_teach.optimize.DEFAULT_OPTIMIZER`; ``"lbfgs"``
+            (L-BFGS as in the paper, the pixels clipped after each step), the bounded
+            quasi-Newton methods ``"lbfgsb"``, ``"projected-lbfgs"``, ``"sigmoid-lbfgs"``
+            (see :mod:`nst_teach.bounded`), ``"adam"`` or plain gradient descent ``"gd"``.
         lr: step size (defaults in :data:`DEFAULT_LR`).
         tv_weight: weight of the total-variation smoothness term.
         seed: seeds the noise initialisation; the same seed gives the same image on the CPU.
@@ -322,6 +327,7 @@ def stylize(
     content_layers = validate_layers(content_layers, "content layer")
     if init not in INITS:
         raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+    check_optimizer(optimizer)
     dev = pick_device(device)
 
     content_img, style_img = _load_images(content, style, size)

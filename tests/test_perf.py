@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib.util
+import math
 import sys
 import warnings
 from itertools import pairwise
@@ -319,6 +320,41 @@ def test_benchmark_quick_mode(capsys: pytest.CaptureFixture[str]) -> None:
         assert row["nst_teach_flops"] < row["baseline_flops"]
     assert len(report["ablation"]) == 7
     assert all(row["matmul_fraction"] > 0 for row in report["per_eval"])
-    ttl = report["time_to_loss"]
-    assert ttl["runs"]["nst_teach"]["first_loss_rel_diff"] < 1e-5  # the same loss function
+    assert [t["size"] for t in report["time_to_loss"]] == [32, 48]  # two sizes, as 256 and 512
+    for ttl in report["time_to_loss"]:
+        assert ttl["runs"]["nst_teach"]["first_loss_rel_diff"] < 1e-5  # the same loss function
     assert report["matmul_gflops"] > 0
+    assert report["machine"]["device"].startswith("cpu") and "device cpu" in out
+    # the issue's four targets, each with a verdict, and target 1's figure as the last line
+    assert [t["number"] for t in report["issue_targets"]] == [1, 2, 3, 4]
+    assert all(t["holds"] in (True, False, None) for t in report["issue_targets"])
+    assert "Targets of the issue" in out
+    for n in range(1, 5):
+        assert any(ln.lstrip().startswith(f"{n}. ") for ln in out.splitlines())
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("time-to-lowest-loss ratio: ")
+    assert float(last.split(": ")[1]) == pytest.approx(
+        report["time_to_lowest_loss_ratio"], rel=1e-2
+    )
+
+
+def test_benchmark_time_to_loss_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--time-to-loss``: only target 1, its figure as the last line."""
+    bench = _load_bench("bench_stylize")
+    threads = torch.get_num_threads()
+    try:
+        report = bench.main(["--quick", "--time-to-loss", "--ttl-optimizers", "projected-lbfgs"])
+    finally:
+        torch.set_num_threads(threads)
+    out = capsys.readouterr().out
+    assert report["per_eval"] == [] and "ablation" not in report
+    runs = report["time_to_loss"][0]["runs"]
+    assert set(runs) == {"nst_teach", "nst_teach projected-lbfgs"}
+    worst = max(
+        t["runs"]["nst_teach"]["reach_baseline_best"]["ratio"]
+        if t["runs"]["nst_teach"]["reach_baseline_best"]
+        else math.inf
+        for t in report["time_to_loss"]
+    )
+    assert report["time_to_lowest_loss_ratio"] == worst
+    assert out.strip().splitlines()[-1] == f"time-to-lowest-loss ratio: {worst:.3f}"

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from nst_teach import StyleObjective, VGG19Features, stylize
-from nst_teach.optimize import NonFiniteLossWarning, optimize_pixels
+from nst_teach.optimize import OPTIMIZERS, NonFiniteLossWarning, optimize_pixels
 
 SMALL = {
     "size": 32,
@@ -25,7 +25,7 @@ def images():
     return torch.rand(1, 3, 32, 40, generator=g), torch.rand(1, 3, 48, 48, generator=g)
 
 
-@pytest.mark.parametrize("optimizer", ["lbfgs", "adam", "gd"])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_loss_decreases_and_pixels_stay_in_range(images, optimizer):
     content, style = images
     lr = {"gd": 1e-6}.get(optimizer)
@@ -110,7 +110,7 @@ def test_non_finite_loss_stops_and_keeps_last_finite_image():
         ({"style_layers": ["conv1_1", "conv9_9"]}, "unknown style layer 'conv9_9'; valid layers"),
         ({"content_layers": ["relu4_5"]}, "unknown content layer 'relu4_5'"),
         ({"init": "zeros"}, "init must be one of content, noise, style"),
-        ({"optimizer": "sgd"}, "optimizer must be one of lbfgs, adam, gd"),
+        ({"optimizer": "sgd"}, "optimizer must be one of lbfgs, lbfgsb, projected-lbfgs"),
         ({"layer_weights": [1.0]}, "1 layer weights given for 3 style layers"),
         ({"layer_weights": [1.0, -2.0, 1.0]}, "layer weight of conv2_1 must be a finite"),
         ({"size": 8, "style_layers": ["conv4_1"]}, "layer conv4_1 needs at least 8x8"),

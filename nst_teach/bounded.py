@@ -1,0 +1,256 @@
+r"""Quasi-Newton methods that keep the pixels in the box :math:`[0, 1]` by construction.
+
+The image is a vector :math:`x \in [0, 1]^n` (:math:`n = 3HW`). Gatys et al. minimise the
+total loss :math:`f(x)` (Eq. 7) with L-BFGS; the pixels have to stay in the box. Clipping after
+an unconstrained L-BFGS step (``optimizer="lbfgs"``) spoils the curvature pairs
+:math:`(s_k, y_k)` L-BFGS learns from: in coordinates held at a bound the step is zero while
+the gradient keeps changing. The three methods here treat the box as part of the problem:
+
+``"lbfgsb"``
+    scipy's L-BFGS-B (Byrd, Lu, Nocedal and Zhu 1995; Zhu et al. 1997), the reference
+    implementation the Keras example and the early implementations of the paper used:
+    a generalised Cauchy point along the projected gradient path fixes the active set, a
+    subspace minimisation of the limited-memory quadratic model over the free variables
+    gives the direction, and a Moré-Thuente line search the step. It works in float64 on the
+    CPU; the network keeps its float32 tensors on its device. Needs scipy (the ``scipy``
+    extra: ``pip install "nst-teach[scipy]"``).
+``"projected-lbfgs"``
+    projected L-BFGS with curvature pairs restricted to the free variables. A coordinate
+    is *active* when it sits on a bound and the gradient pushes it outwards,
+
+    .. math::
+
+        \mathcal{A}(x) = \{i : x_i \le 0,\ \partial_i f > 0\} \cup
+                         \{i : x_i \ge 1,\ \partial_i f < 0\},
+
+    and :math:`F` is the rest. The direction is the L-BFGS two-loop recursion (Nocedal and
+    Wright, Alg. 7.4) applied to :math:`g_F` with every stored pair cut to :math:`F`,
+    :math:`d = -H_F\, g_F` and :math:`d_{\mathcal{A}} = 0`, so that clamped coordinates
+    neither move nor feed curvature into the free ones; the step is
+    :math:`x_{k+1} = P(x_k + t d)` with :math:`P` the clip to the box, :math:`t = 1`
+    (one evaluation per step, as the paper's L-BFGS), halved only when the projected
+    Armijo condition :math:`f(x_{k+1}) \le f(x_k) + 10^{-4}\, g^\top (x_{k+1} - x_k)`
+    fails. The pair stored is the step actually taken, :math:`s_k = x_{k+1} - x_k`,
+    :math:`y_k = g_{k+1} - g_k`. Pure torch: it runs on any device.
+``"sigmoid-lbfgs"``
+    a change of variables: :math:`x = \sigma(u) = 1 / (1 + e^{-u})` is in :math:`(0, 1)`
+    for every :math:`u \in \mathbb{R}^n`, so :math:`f(\sigma(u))` is minimised without
+    constraints (the same L-BFGS, no bounds), with
+    :math:`\nabla_u = \nabla_x f \odot \sigma(u)(1 - \sigma(u))`. The start is
+    :math:`u_0 = \operatorname{logit}(\operatorname{clip}(x_0, \epsilon, 1 - \epsilon))`.
+    Pixels near 0 or 1 move slowly (:math:`\sigma' \to 0`): the price of the smooth box.
+
+Each method calls ``fg(x) -> (f(x), grad)`` until ``fg`` raises :class:`StopOptimization`
+(the caller's budget of evaluations is spent, or its callback asked to stop). ``x`` is
+always inside the box.
+
+Examples:
+    >>> import torch
+    >>> target = torch.tensor([2.0, -1.0, 0.3])  # the box minimum is (1, 0, 0.3)
+    >>> seen = []
+    >>> def fg(x):
+    ...     if len(seen) == 20:
+    ...         raise StopOptimization
+    ...     seen.append(x.clone())
+    ...     return float(((x - target) ** 2).sum()), 2 * (x - target)
+    >>> projected_lbfgs(fg, torch.full((3,), 0.5))
+    >>> [round(v, 4) for v in seen[-1].tolist()]
+    [1.0, 0.0, 0.3]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+#: ``fg(x) -> (f(x), gradient of f at x)``; raises :class:`StopOptimization` to end the run.
+ValueAndGrad = Callable[[Tensor], tuple[float, Tensor]]
+
+#: Stored curvature pairs (the "m" of L-BFGS) of each method, measured with
+#: ``benchmarks/optimizer_evals.py`` (benchmarks/README.md): 100 as ``torch.optim.LBFGS`` in
+#: ``"lbfgs"`` (at 256 px, 43 evaluations to the tutorial's lowest loss against 50 with 20);
+#: scipy keeps its pairs in float64 on the CPU, so 20 there (100 would be about 0.9 GB at
+#: 512 px).
+HISTORY_SIZE = {"lbfgsb": 20, "projected-lbfgs": 100, "sigmoid-lbfgs": 100}
+#: Sufficient-decrease constant of the projected Armijo test.
+ARMIJO_C = 1e-4
+#: Pixels are clipped to [eps, 1 - eps] before the logit of the sigmoid start.
+SIGMOID_EPS = 1e-3
+
+
+class StopOptimization(Exception):
+    """Raised by ``fg`` to end the optimisation (budget spent or stop requested)."""
+
+
+def two_loop(g: Tensor, pairs: list[tuple[Tensor, Tensor]], free: Tensor | None) -> Tensor:
+    r"""The L-BFGS product :math:`H g` (Nocedal and Wright, Alg. 7.4), cut to ``free``.
+
+    With ``free`` a 0/1 mask, every vector is multiplied by it, so the result is
+    :math:`H_F g_F` on the free coordinates and 0 elsewhere. Pairs whose cut curvature
+    :math:`y_F^\top s_F` is not positive are skipped. The initial matrix is
+    :math:`\gamma I` with :math:`\gamma = s^\top y / y^\top y` of the newest usable pair.
+
+    Examples:
+        >>> import torch
+        >>> s, y = torch.tensor([1.0, 0.0]), torch.tensor([2.0, 0.0])  # curvature 2 along e1
+        >>> two_loop(torch.tensor([4.0, 0.0]), [(s, y)], None).tolist()
+        [2.0, 0.0]
+    """
+    q = g.clone() if free is None else g * free
+    used: list[tuple[Tensor, Tensor, float, float]] = []
+    gamma = None
+    for s, y in reversed(pairs):
+        if free is None:
+            ys, yy = float(y @ s), float(y @ y)
+        else:
+            ys, yy = float((y * free) @ s), float((y * free) @ y)
+        if not ys > 1e-10 * max(yy, 1e-30):
+            continue
+        if gamma is None:
+            gamma = ys / yy
+        rho = 1.0 / ys
+        a = rho * float(s @ q)  # q is zero outside F, so s @ q = s_F @ q
+        q.add_(y, alpha=-a)
+        if free is not None:
+            q.mul_(free)
+        used.append((s, y, rho, a))
+    r = q.mul_(1.0 if gamma is None else gamma)
+    for s, y, rho, a in reversed(used):
+        b = rho * float(y @ r)
+        r.add_(s, alpha=a - b)
+        if free is not None:
+            r.mul_(free)
+    return r
+
+
+def _first_step(g: Tensor) -> float:
+    """The first step length, as ``torch.optim.LBFGS``: :math:`\\min(1, 1/\\|g\\|_1)`."""
+    norm = float(g.abs().sum())
+    return min(1.0, 1.0 / norm) if norm > 0 else 1.0
+
+
+def projected_lbfgs(
+    fg: ValueAndGrad,
+    x0: Tensor,
+    *,
+    bounds: tuple[float, float] | None = (0.0, 1.0),
+    history_size: int | None = None,
+    lr: float = 1.0,
+    max_halvings: int = 10,
+) -> None:
+    r"""Projected L-BFGS with pairs cut to the free variables (see the module docstring).
+
+    ``x0`` (any shape) is flattened; ``bounds=None`` gives plain L-BFGS with the same
+    safeguard (used by :func:`sigmoid_lbfgs`). Runs until ``fg`` raises
+    :class:`StopOptimization`.
+    """
+    m = HISTORY_SIZE["projected-lbfgs"] if history_size is None else history_size
+    shape = x0.shape
+    lo, hi = bounds if bounds is not None else (-math.inf, math.inf)
+
+    def project(v: Tensor) -> Tensor:
+        return v.clamp_(lo, hi) if bounds is not None else v
+
+    def evaluate(v: Tensor) -> tuple[float, Tensor]:
+        f, g = fg(v.view(shape))
+        return f, g.detach().reshape(-1).to(v.dtype)
+
+    x = project(x0.detach().reshape(-1).clone())
+    try:
+        f, g = evaluate(x)
+        pairs: list[tuple[Tensor, Tensor]] = []
+        while True:
+            if bounds is None:
+                free = None
+            else:
+                active = ((x <= lo) & (g > 0)) | ((x >= hi) & (g < 0))
+                free = (~active).to(x.dtype)
+            d = two_loop(g, pairs, free).neg_()
+            slope = float(g @ d)
+            if not pairs or not slope < 0:  # first step, or not a descent direction: restart
+                pairs.clear()
+                d = g.neg() if free is None else g.neg() * free
+                slope = float(g @ d)
+                t = lr * _first_step(d)
+            else:
+                t = lr
+            for _ in range(max_halvings + 1):
+                x_new = project(x + t * d)
+                step = x_new - x
+                f_new, g_new = evaluate(x_new)
+                if math.isfinite(f_new) and f_new <= f + ARMIJO_C * float(g @ step):
+                    break
+                t *= 0.5
+            else:  # no decrease along d even for tiny steps: forget the curvature
+                pairs.clear()
+                if not f_new < f:
+                    continue
+            y = g_new - g
+            if float(y @ step) > 1e-10 * float(y @ y):
+                pairs.append((step, y))
+                if len(pairs) > m:
+                    pairs.pop(0)
+            x, f, g = x_new, f_new, g_new
+    except StopOptimization:
+        return
+
+
+def sigmoid_lbfgs(
+    fg: ValueAndGrad,
+    x0: Tensor,
+    *,
+    history_size: int | None = None,
+    lr: float = 1.0,
+    eps: float = SIGMOID_EPS,
+) -> None:
+    r"""L-BFGS on :math:`u` with :math:`x = \sigma(u)` (see the module docstring)."""
+    u0 = torch.logit(x0.detach().clamp(eps, 1.0 - eps))
+
+    def fg_u(u: Tensor) -> tuple[float, Tensor]:
+        x = torch.sigmoid(u)
+        f, g = fg(x)
+        return f, g * x * (1.0 - x)
+
+    m = HISTORY_SIZE["sigmoid-lbfgs"] if history_size is None else history_size
+    projected_lbfgs(fg_u, u0, bounds=None, history_size=m, lr=lr)
+
+
+def scipy_lbfgsb(
+    fg: ValueAndGrad,
+    x0: Tensor,
+    *,
+    history_size: int | None = None,
+) -> None:
+    r"""scipy's L-BFGS-B on the box :math:`[0, 1]^n` (float64 on the scipy side).
+
+    scipy stops by itself when its line search fails (``ABNORMAL_TERMINATION_IN_LNSRCH``,
+    possible with ``ftol = gtol = 0``); the run then restarts from scipy's last point with
+    an empty memory, until ``fg`` raises :class:`StopOptimization`.
+    """
+    try:
+        from scipy.optimize import Bounds, minimize
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            'optimizer "lbfgsb" needs scipy: pip install scipy (or "nst-teach[scipy]")'
+        ) from exc
+    shape, device, dtype = x0.shape, x0.device, x0.dtype
+
+    def fun(z):  # type: ignore[no-untyped-def]
+        x = torch.from_numpy(z).view(shape).to(device=device, dtype=dtype)
+        f, g = fg(x)
+        return f, g.detach().reshape(-1).to("cpu", torch.float64).numpy()
+
+    z = x0.detach().reshape(-1).to("cpu", torch.float64).clamp_(0.0, 1.0).numpy()
+    m = HISTORY_SIZE["lbfgsb"] if history_size is None else history_size
+    options = {"maxcor": m, "maxfun": 10**9, "maxiter": 10**9, "ftol": 0.0}
+    options["gtol"] = 0.0
+    try:
+        while True:
+            res = minimize(fun, z, jac=True, method="L-BFGS-B", bounds=Bounds(0.0, 1.0),
+                           options=options)  # fmt: skip
+            z = res.x
+    except StopOptimization:
+        return
