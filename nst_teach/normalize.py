@@ -39,16 +39,18 @@ the pooling and the calibration images.
 Examples:
     >>> import torch
     >>> from torch import nn
-    >>> conv1, conv2 = nn.Conv2d(3, 2, 1), nn.Conv2d(2, 1, 1)
-    >>> features = nn.Sequential(conv1, nn.ReLU(), conv2, nn.ReLU())
+    >>> _ = torch.manual_seed(0)
+    >>> features = nn.Sequential(nn.Conv2d(3, 4, 1), nn.ReLU(), nn.Conv2d(4, 3, 1), nn.ReLU())
     >>> x = torch.rand(4, 3, 5, 5)
     >>> means = conv_mean_activations(features, [x])
     >>> before = features(x)
     >>> normalize_features_(features, means)
     >>> after = features[:2](x).mean(dim=(0, 2, 3))  # 1 for every filter that fires
-    >>> bool(torch.allclose(after[means[0] > 0], torch.ones(1)))
+    >>> fires = means[0] > 0
+    >>> bool(torch.allclose(after[fires], torch.ones_like(after[fires])))
     True
-    >>> bool(torch.allclose(features(x), before / means[2].float().view(1, -1, 1, 1), atol=1e-5))
+    >>> c = means[2].float().where(means[2] > 0, torch.tensor(1.0))  # silent filters: kept
+    >>> bool(torch.allclose(features(x), before / c.view(1, -1, 1, 1), atol=1e-5))
     True
 """
 
