@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .device import synchronize
 from .objective import check_weight
 from .perf import reuse_freed_memory
 
@@ -187,6 +188,7 @@ def optimize_pixels(
         finally:
             if bar is not None:
                 bar.close()
+    synchronize(x.device)  # CUDA and MPS may still be working on the last step
     seconds = time.perf_counter() - start
     final = x.detach()
     if stopped is not None and stopped.startswith("the loss became"):
