@@ -495,6 +495,11 @@ def book_vendor_urls(vendor: Path | None, out_dir: Path) -> dict[str, str] | Non
     rel = Path(os.path.relpath(vendor.resolve(), Path(out_dir).resolve())).as_posix()
     urls = {key: f"{rel}/{sub}" for key, sub in BOOK_VENDOR_FILES.items()}
     urls["mathjax"] += "?config=TeX-AMS_CHTML-full,Safe"
+    # the lab template imports mermaid (only for mermaid diagrams, which no lesson draws)
+    stub = vendor / "mermaid-stub.js"
+    if not stub.exists():
+        stub.write_text("export default { initialize() {}, run() {} };\n", encoding="utf-8")
+    urls["mermaid"] = f"./{rel}/mermaid-stub.js"
     return urls
 
 
@@ -553,6 +558,8 @@ def build_book(
     if urls:
         exporter.mathjax_url = urls["mathjax"]
         exporter.require_js_url = urls["require_js"]
+        exporter.mermaid_js_url = urls["mermaid"]
+        exporter.mermaid_layout_elk_js_url = ""
     lessons = []
     for path in files:
         path = Path(path)
