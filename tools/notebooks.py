@@ -600,7 +600,7 @@ def build_book(
         "checked against autograd and run, one lesson at a time. Read them here in order, or "
         "run them yourself with <code>make lab</code>.</p>\n"
         f'<p class="nst-fast">{FAST_NOTE.replace("This page was", "These pages were")}</p>\n'
-        f'<ol start="0">\n{items}\n</ol>\n'
+        f'<ol style="list-style: none; padding-left: 1em">\n{items}\n</ol>\n'
         '<p><a href="../slides/index.html">Slides</a> (after <code>make slides</code>)</p>\n'
         "</body></html>\n",
         encoding="utf-8",

@@ -40,6 +40,8 @@ BOOK = Path(os.environ.get("NST_TEACH_E2E_BOOK", REPO / "book"))
 BOOK_SHOTS = SHOTS / "book"
 LESSONS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
+#: Display math in a lesson (the template's MathJax configuration says '$$', quoted).
+DISPLAY_MATH = r"\$\$[^$',\]]"
 #: MathJax 2 finished: its queue is empty and it has started (the Hub exists).
 JS_MATHJAX_DONE = (
     "const q = window.MathJax && MathJax.Hub && MathJax.Hub.queue;"
@@ -56,6 +58,7 @@ return {
   images: imgs.length,
   broken: imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 80)),
   math: document.querySelectorAll('.MathJax_CHTML, .MathJax_Display, mjx-container').length,
+  display: document.querySelectorAll('.MJXc-display, .MathJax_Display').length,
   errors: document.querySelectorAll('.MathJax_Error, merror, mjx-merror').length,
   raw: raw,
   links: [...document.querySelectorAll('a[href]')].map(a => a.href),
@@ -82,7 +85,7 @@ def page_with_figure_and_equation(pages: list[Path]) -> Path:
     """The first lesson page holding both an inline PNG figure and display math."""
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        if "data:image/png;base64" in text and "$$" in text:
+        if "data:image/png;base64" in text and re.search(DISPLAY_MATH, text):
             return page
     pytest.fail("no page of the book has both a figure and an equation")
 
@@ -129,7 +132,7 @@ def test_book_page_with_figure_and_equation(browser: Any, shots: Path) -> None: 
         f"{len(state['links'])} links"
     )
     assert state["images"] >= 1 and not state["broken"], state["broken"]
-    assert state["math"] >= 1, "MathJax produced no output"
+    assert state["math"] >= 1 and state["display"] >= 1, "MathJax produced no (display) output"
     assert state["errors"] == 0, "MathJax reported TeX errors"
     assert not state["raw"], f"raw TeX left in the text: {state['raw']}"
     assert not failed_loads(browser), failed_loads(browser)
@@ -140,7 +143,8 @@ def test_book_page_with_figure_and_equation(browser: Any, shots: Path) -> None: 
     time.sleep(0.5)
     browser.save_screenshot(str(shots / f"book-{page.stem}-figure.png"))
     browser.execute_script(
-        "(document.querySelector('.MathJax_Display') || document.querySelector('.MathJax_CHTML'))"
+        "(document.querySelector('.MJXc-display, .MathJax_Display') ||"
+        " document.querySelector('.MathJax_CHTML'))"
         ".scrollIntoView({block: 'center'});"
     )
     time.sleep(0.5)
@@ -165,21 +169,32 @@ def test_every_local_link_of_the_book_resolves(browser: Any) -> None:  # noqa: F
 
 # ---------------------------------------------------------------------------- slides
 
-#: Move reveal.js to the first slide whose content matches ``arguments[0]``; return its indices.
+#: Move reveal.js (loaded by require.js, so not a global) to the first slide holding
+#: ``arguments[0]``, through its URL hash ``#/h/v``; return [h, v].
 JS_GOTO = """
 const sel = arguments[0];
-const slide = Reveal.getSlides().find(s => s.querySelector(sel));
-if (!slide) return null;
-const idx = Reveal.getIndices(slide);
-Reveal.slide(idx.h, idx.v || 0);
-return idx;
+const columns = [...document.querySelectorAll('.reveal .slides > section')];
+for (let h = 0; h < columns.length; h++) {
+  const stack = [...columns[h].querySelectorAll(':scope > section')];
+  const slides = stack.length ? stack : [columns[h]];
+  for (let v = 0; v < slides.length; v++) {
+    if (slides[v].querySelector(sel)) {
+      location.hash = '#/' + h + '/' + v;
+      return [h, v];
+    }
+  }
+}
+return null;
 """
 JS_CURRENT = """
-const s = Reveal.getCurrentSlide();
+const s = document.querySelector('.reveal .slides section.present section.present')
+  || document.querySelector('.reveal .slides section.present');
 const imgs = [...s.querySelectorAll('img')];
+const box = s.getBoundingClientRect();
 return {images: imgs.length,
         broken: imgs.filter(i => !i.complete || i.naturalWidth === 0).length,
-        math: s.querySelectorAll('.MathJax_CHTML, .MathJax_Display').length};
+        math: s.querySelectorAll('.MathJax_CHTML, .MathJax_Display').length,
+        visible: box.width > 0 && box.height > 0};
 """
 
 
@@ -188,7 +203,7 @@ def deck_with(selector_in_html: str) -> Path:
     if not decks:
         pytest.skip(f"no slide decks in {SLIDES}: run `make slides`")
     for deck in decks:
-        if selector_in_html in deck.read_text(encoding="utf-8"):
+        if re.search(selector_in_html, deck.read_text(encoding="utf-8")):
             return deck
     pytest.fail(f"no deck holds {selector_in_html!r}")
 
@@ -206,8 +221,8 @@ def open_deck(driver: Any, server: str, deck: Path) -> None:
 @pytest.mark.parametrize(
     ("what", "marker", "selector"),
     [
-        ("figure", "data:image/png;base64", ".jp-OutputArea-output img"),
-        ("equation", "$$", ".MathJax_Display"),
+        ("figure", r"data:image/png;base64", ".jp-OutputArea-output img"),
+        ("equation", DISPLAY_MATH, 'script[type="math/tex; mode=display"]'),
     ],
 )
 def test_slide_with(
@@ -226,6 +241,7 @@ def test_slide_with(
     state = browser.execute_script(JS_CURRENT)
     log(f"{deck.name} slide {idx}: {state}")
     browser.save_screenshot(str(shots / f"slide-{what}-{deck.stem.replace('.slides', '')}.png"))
+    assert state["visible"], state
     if what == "figure":
         assert state["images"] >= 1 and state["broken"] == 0, state
     else:
