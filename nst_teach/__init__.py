@@ -25,7 +25,7 @@ from .losses import (
 )
 from .objective import StyleObjective
 from .optimize import OptimizationRun, optimize_pixels
-from .samples import SAMPLE_NAMES, sample_image
+from .samples import PAINTINGS, PHOTOS, SAMPLE_NAMES, TEXTURES, sample_credit, sample_image
 from .settings import fast_mode, lesson_settings
 from .stylize import StyleResult, stylize
 from .vgg import VGG19Features
@@ -35,9 +35,12 @@ __version__ = "0.1.0"
 __all__ = [
     "LAYER_INDEX",
     "LAYER_NAMES",
+    "PAINTINGS",
     "PAPER_CONTENT_LAYERS",
     "PAPER_STYLE_LAYERS",
+    "PHOTOS",
     "SAMPLE_NAMES",
+    "TEXTURES",
     "TUTORIAL_CONTENT_LAYERS",
     "TUTORIAL_STYLE_LAYERS",
     "OptimizationRun",
@@ -54,6 +57,7 @@ __all__ = [
     "load_image",
     "optimize_pixels",
     "pick_device",
+    "sample_credit",
     "sample_image",
     "save_image",
     "style_layer_loss",

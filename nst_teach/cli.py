@@ -62,13 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--style-layers",
         type=_names,
         default=list(PAPER_STYLE_LAYERS),
-        help="comma-separated (conv1_1,conv2_1,conv3_1,conv4_1,conv5_1)",
+        help=f"comma-separated ({','.join(PAPER_STYLE_LAYERS)}: the paper's)",
     )
     st.add_argument(
         "--content-layers",
         type=_names,
         default=list(PAPER_CONTENT_LAYERS),
-        help="comma-separated (conv4_2)",
+        help=f"comma-separated ({','.join(PAPER_CONTENT_LAYERS)})",
     )
     st.add_argument("--layer-weights", type=_floats, default=None, help="w_l per style layer")
     st.add_argument("--init", choices=["content", "noise", "style"], default="content")

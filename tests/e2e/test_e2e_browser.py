@@ -8,7 +8,7 @@ builds the slides first. What it does:
    port, a random token, temporary Jupyter config/data/runtime folders, and the fast setting
    (``NST_TEACH_FAST=1 NST_TEACH_OFFLINE=1 NST_TEACH_STRICT_CHECKS=1``) in the kernel's
    environment;
-2. opens ``00_start_here`` and the explorer ``06_*`` in Chromium, runs every cell through the
+2. opens ``00_start_here`` and the explorer ``09_*`` in Chromium, runs every cell through the
    menu (Run > Run All Cells), waits until every cell ran, and fails on any error output;
 3. drags a slider of the explorer and checks that the widget output changes;
 4. opens every other lesson and screenshots its first screen (``NST_TEACH_E2E_RUN_ALL=1``: runs
@@ -69,7 +69,7 @@ RUN_ALL = os.environ.get("NST_TEACH_E2E_RUN_ALL", "") == "1"
 OTHER_LESSONS = sorted(
     p.name
     for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
-    if p.name != START and not p.name.startswith("06_")
+    if p.name != START and not p.name.startswith("09_")
 )
 ERROR_MIME = "application/vnd.jupyter.error"
 WINDOW = (1366, 900)
@@ -129,7 +129,7 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: 
 
 
 def explorer_name(folder: Path) -> str | None:
-    names = sorted(p.name for p in folder.glob("06_*.ipynb"))
+    names = sorted(p.name for p in folder.glob("09_*.ipynb"))
     return names[0] if names else None
 
 
@@ -580,7 +580,7 @@ def test_explorer_slider_updates_the_figure(jupyter: Jupyter, browser: Any, shot
 
     name = explorer_name(jupyter.root)
     if name is None:
-        pytest.skip("no 06_*.ipynb explorer notebook yet")
+        pytest.skip("no 09_*.ipynb explorer notebook yet")
     stem = Path(name).stem
     open_notebook(browser, jupyter, name)
     browser.save_screenshot(str(shots / f"{stem}-first-screen.png"))

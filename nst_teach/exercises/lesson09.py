@@ -1,0 +1,110 @@
+r"""Exercises of lesson 09 (the explorer): scaling a feature map for display, and a callback
+that stops an optimisation once the loss stops falling.
+
+Examples:
+    >>> feature_map.check(lambda a, c: (a[:, c:c+1] - a[:, c:c+1].min())
+    ...                   / (a[:, c:c+1].max() - a[:, c:c+1].min()))
+    Correct: a feature map scaled to [0, 1].
+    True
+    >>> def stopper(tol):
+    ...     last = []
+    ...     def callback(evals, image, losses):
+    ...         stop = bool(last) and abs(last[-1] - losses["total"]) <= tol * abs(last[-1])
+    ...         last.append(losses["total"])
+    ...         return stop
+    ...     return callback
+    >>> early_stop.check(stopper)
+    Correct: stop when the loss stops falling.
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from ..widgets import feature_map_image
+from .core import Exercise, function_checker
+
+_g = torch.Generator().manual_seed(6)
+_act = torch.randn(1, 5, 4, 6, generator=_g, dtype=torch.float64)
+
+
+def _check_feature_map(student: Callable[..., Any]) -> str | None:
+    problem = function_checker(feature_map_image, [(_act, 0), (_act, 3)])(student)
+    if problem is None:
+        return None
+    if "should be (" in problem:
+        return f"{problem}: keep the batch and channel axes, (1, 1, H, W)"
+    return f"{problem}: subtract the channel's minimum, divide by its max - min"
+
+
+feature_map = Exercise(
+    name="a feature map scaled to [0, 1]",
+    checker=_check_feature_map,
+    hint_text="m = act[:, c:c+1] keeps the shape (1, 1, H, W); then (m - m.min()) / (m.max() - m.min()).",
+    solution_text=(
+        "def my_feature_map(act, c):\n"
+        "    m = act[:, c : c + 1]\n"
+        "    return (m - m.min()) / (m.max() - m.min())"
+    ),
+)
+
+#: A loss history to feed the callback: falling fast, then almost flat from the 6th value on.
+LOSSES = [100.0, 40.0, 20.0, 12.0, 11.0, 10.995, 10.99, 10.0, 9.99]
+
+
+def _expected_stop(tol: float) -> int | None:
+    for i in range(1, len(LOSSES)):
+        if abs(LOSSES[i - 1] - LOSSES[i]) <= tol * abs(LOSSES[i - 1]):
+            return i + 1  # the evaluation count at which it stops
+    return None
+
+
+def _check_early_stop(make: Callable[[float], Any]) -> str | None:
+    if not callable(make):
+        return f"expected a function that makes a callback, got {type(make).__name__}"
+    image = torch.zeros(1, 3, 2, 2)
+    for tol in (1e-3, 0.1):
+        callback = make(tol)
+        if not callable(callback):
+            return f"make_early_stop({tol}) should return a function, got {type(callback).__name__}"
+        stopped = None
+        for evals, value in enumerate(LOSSES, start=1):
+            if callback(evals, image, {"total": value}) is True:
+                stopped = evals
+                break
+        want = _expected_stop(tol)
+        if stopped != want:
+            if stopped is None:
+                return f"with tol={tol} your callback never returned True (it should at evaluation {want})"
+            return (
+                f"with tol={tol} your callback stopped at evaluation {stopped}, expected {want}: "
+                "stop when |previous - current| <= tol * |previous|, and return exactly True"
+            )
+    return None
+
+
+early_stop = Exercise(
+    name="stop when the loss stops falling",
+    checker=_check_early_stop,
+    hint_text=(
+        "Keep the previous total loss in a list (or nonlocal variable) inside make_early_stop; "
+        "the callback compares it with losses['total'] and returns True when the relative "
+        "change is at most tol."
+    ),
+    solution_text=(
+        "def make_early_stop(tol):\n"
+        "    previous = []\n"
+        "    def callback(evals, image, losses):\n"
+        "        now = losses['total']\n"
+        "        stop = bool(previous) and abs(previous[-1] - now) <= tol * abs(previous[-1])\n"
+        "        previous.append(now)\n"
+        "        return stop\n"
+        "    return callback"
+    ),
+)
+
+__all__ = ["LOSSES", "early_stop", "feature_map"]
