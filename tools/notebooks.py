@@ -688,9 +688,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "execute":
             for path in args.files:
-                print(f"executing {path}", flush=True)
-                execute_lessons([path], args.out, timeout=args.timeout)
-            print(f"{len(args.files)} executed lessons in {args.out}/")
+                print(f"executing {path} (fast setting)", flush=True)
+                for target in execute_lessons([path], args.out, timeout=args.timeout):
+                    print(f"wrote {target}")
             return 0
         if args.command == "book":
             if not args.files:
