@@ -6,7 +6,21 @@ STAMP := $(VENV)/.nst-teach-installed
 LAB_ARGS ?=
 # The lesson `make lab` opens first.
 LAB_START ?= 00_start_here.ipynb
+# The lessons, in order: always the glob, never a list of names.
 LESSONS = $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+# `make lab TORCH=cpu`: torch's CPU-only build (about 200 MB instead of about 5 GB with CUDA).
+TORCH ?=
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+# The book and the slides are built from the lessons executed once, in the fast setting, here.
+BUILD_DIR ?= build
+EXECUTED = $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(LESSONS))
+PACKAGE_SOURCES = $(wildcard nst_teach/*.py nst_teach/exercises/*.py)
+# Book: nbconvert's HTML exporter (installed with the dev tools already; jupyter-book 2 and mystmd
+# would add node packages and a toolchain of their own, quarto a separate binary), with MathJax 2
+# and require.js from npm in $(BOOK_DIR)/vendor so that the pages open from file:// offline.
+BOOK_DIR ?= book
+BOOK_VENDOR = $(BOOK_DIR)/vendor/node_modules
+BOOK_NPM := requirejs@2.3.7 mathjax@2.7.9
 # Slides: with npm, reveal.js, require.js, jQuery and MathJax 2 go to $(SLIDES_DIR)/vendor and the
 # decks work offline; without npm the decks load them from public CDNs.
 SLIDES_DIR ?= slides
@@ -21,36 +35,50 @@ E2E_ARGS ?=
 # nbval: a generous per-cell limit; the fast setting keeps every cell far below it.
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help install lab test lint format pytest notebooks demo figures bench timings slides student e2e clean
+.PHONY: help install check-python lab lab-solutions test lint format pytest notebooks demo figures bench \
+	timings executed book slides student e2e clean
 
 help:
-	@echo "make lab      open JupyterLab on the lessons (creates .venv on first use)"
+	@echo "make lab      open JupyterLab on the student copies of the lessons (creates .venv"
+	@echo "              on first use; TORCH=cpu installs torch's CPU-only build)"
+	@echo "make lab-solutions  open JupyterLab on the lessons with the solutions"
 	@echo "make test     ruff, pytest (unit tests, doctests) and nbval over every notebook"
 	@echo "make demo     stylise the built-in sample images, offline"
 	@echo "make figures  redraw the README's figure (docs/images/hero.png), offline"
-	@echo "make bench    benchmark nst_teach against the PyTorch tutorial's loop; the issue's targets"
+	@echo "make bench    benchmark nst_teach against the PyTorch tutorial's loop, with its four targets"
 	@echo "make timings  run every lesson in its default setting; per-cell times into notebooks/README.md"
-	@echo "make slides   build reveal.js slides of each lesson into slides/"
+	@echo "make book     run every lesson (fast setting) and write an HTML book into book/"
+	@echo "make slides   build reveal.js slides of each executed lesson into slides/"
 	@echo "make student  student copies of the lessons (solutions removed) in notebooks/student/"
 	@echo "make e2e      open the lessons in JupyterLab in headless Chromium"
 
+# One line naming the fix when $(PYTHON) is older than pyproject's requires-python.
+check-python:
+	@$(PYTHON) tools/bootstrap.py check-python
+
 $(STAMP): pyproject.toml
+	@$(PYTHON) tools/bootstrap.py check-python
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(if $(filter cpu,$(TORCH)),$(BIN)/python -m pip install --disable-pip-version-check -q \
+		--index-url $(TORCH_CPU_INDEX) torch torchvision)
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(BIN)/python tools/bootstrap.py git-filter --python $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check nst_teach tests benchmarks tools notebooks/conftest.py
-	$(BIN)/ruff check nst_teach tests benchmarks tools notebooks/conftest.py
+	$(BIN)/ruff check nst_teach tests benchmarks tools notebooks
 	$(BIN)/python tools/notebooks.py check-clean notebooks/[0-9]*.ipynb
 	$(BIN)/python tools/notebooks.py check-slides notebooks/[0-9]*.ipynb
+	$(BIN)/python tools/notebooks.py check-hosted notebooks/[0-9]*.ipynb
 
 format: $(STAMP)
 	$(BIN)/ruff format nst_teach tests benchmarks tools notebooks/conftest.py
-	$(BIN)/ruff check --fix nst_teach tests benchmarks tools notebooks/conftest.py
+	$(BIN)/ruff check --fix nst_teach tests benchmarks tools notebooks
+	$(BIN)/python tools/notebooks.py sync-hosted notebooks/[0-9]*.ipynb
 
 pytest: $(STAMP)
 	NST_TEACH_OFFLINE=1 $(BIN)/python -m pytest -q tests nst_teach
@@ -74,13 +102,34 @@ bench: $(STAMP)
 timings: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python tools/timings.py $(LESSONS)
 
+# The student copies (exercises to fill in); copies already there are never overwritten.
 lab: $(STAMP)
+	$(BIN)/python tools/notebooks.py student notebooks notebooks/student --keep-existing
+	$(BIN)/jupyter lab --notebook-dir=notebooks/student --LabApp.default_url=/lab/tree/$(LAB_START) \
+		$(LAB_ARGS)
+
+lab-solutions: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.default_url=/lab/tree/$(LAB_START) $(LAB_ARGS)
 
 student: $(STAMP)
 	$(BIN)/python tools/notebooks.py student notebooks notebooks/student
 
-slides: $(STAMP)
+# Each lesson runs once (fast setting) into $(BUILD_DIR)/executed; book and slides read those.
+$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $(PACKAGE_SOURCES) | $(STAMP)
+	$(BIN)/python tools/notebooks.py execute $< --out $(BUILD_DIR)/executed
+
+executed: $(EXECUTED)
+
+book: $(EXECUTED)
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "npm not found: the book loads MathJax from a CDN"; \
+	elif ! test -f $(BOOK_VENDOR)/mathjax/MathJax.js -a -f $(BOOK_VENDOR)/requirejs/require.js; then \
+		npm install --prefix $(BOOK_DIR)/vendor --no-save --no-audit --no-fund --loglevel=error \
+			$(BOOK_NPM) || echo "npm install failed: the book loads MathJax from a CDN"; \
+	fi
+	$(BIN)/python tools/notebooks.py book $(EXECUTED) --out $(BOOK_DIR) --vendor $(BOOK_DIR)/vendor
+
+slides: $(EXECUTED)
 	@if ! command -v npm >/dev/null 2>&1; then \
 		echo "npm not found: the slides load reveal.js and MathJax from CDNs"; \
 	elif ! test -f $(SLIDES_VENDOR)/reveal.js/dist/reveal.js -a -f $(SLIDES_VENDOR)/mathjax/MathJax.js \
@@ -88,13 +137,14 @@ slides: $(STAMP)
 		npm install --prefix $(SLIDES_DIR)/vendor --no-save --no-audit --no-fund --loglevel=error \
 			$(SLIDES_NPM) || echo "npm install failed: the slides load reveal.js and MathJax from CDNs"; \
 	fi
-	$(BIN)/python tools/notebooks.py slides $(LESSONS) --out $(SLIDES_DIR) --vendor $(SLIDES_DIR)/vendor $(SLIDES_ARGS)
+	$(BIN)/python tools/notebooks.py slides $(EXECUTED) --out $(SLIDES_DIR) --vendor $(SLIDES_DIR)/vendor $(SLIDES_ARGS)
 
-e2e: slides
+e2e: book slides
 	@test -x $(CHROMIUM) -a -x $(CHROMEDRIVER) || { echo "installing chromium and chromium-driver"; \
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
 	NST_TEACH_E2E=1 NST_TEACH_OFFLINE=1 NST_TEACH_CHROMIUM=$(CHROMIUM) NST_TEACH_CHROMEDRIVER=$(CHROMEDRIVER) \
 		$(BIN)/python -m pytest -q -s -o addopts="" -p no:cacheprovider tests/e2e $(E2E_ARGS)
 
 clean:
-	rm -rf slides notebooks/student .pytest_cache .ruff_cache
+	rm -rf $(SLIDES_DIR) $(BOOK_DIR) $(BUILD_DIR)/executed .pytest_cache .ruff_cache
+	@echo "kept notebooks/student (your exercises); remove it yourself to start afresh"

@@ -3,7 +3,7 @@
 The public names below are the ones the lessons use; each lives in a small module of its own.
 """
 
-from .device import pick_device
+from .device import float64_device, pick_device, synchronize, to_float64
 from .images import OutputExistsError, load_image, save_image
 from .layers import (
     LAYER_INDEX,
@@ -52,6 +52,7 @@ __all__ = [
     "content_loss",
     "content_loss_grad",
     "fast_mode",
+    "float64_device",
     "gram_matrix",
     "lesson_settings",
     "load_image",
@@ -64,6 +65,8 @@ __all__ = [
     "style_layer_loss_grad",
     "style_loss",
     "stylize",
+    "synchronize",
+    "to_float64",
     "total_loss",
     "total_variation_loss",
 ]

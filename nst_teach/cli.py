@@ -1,4 +1,4 @@
-"""The ``nst-teach`` command line: ``stylize``, ``demo`` and ``doctor``.
+"""The ``nst-teach`` command line: ``stylize``, ``demo``, ``doctor`` and ``weights``.
 
 Bad input ends with one line on stderr naming the input and the problem, and exit status 2.
 """
@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true")
 
     sub.add_parser("doctor", help="versions, device and where the VGG-19 weights belong")
+
+    wt = sub.add_parser("weights", help="where the ImageNet VGG-19 weights are; --download them")
+    wt.add_argument(
+        "--download", action="store_true", help="fetch (once, with progress) and verify them"
+    )
+    wt.add_argument("--force", action="store_true", help="download again even if verified")
     return parser
 
 
@@ -345,6 +351,25 @@ def _run_doctor(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_weights(args: argparse.Namespace) -> int:
+    """Where the weights belong; with ``--download`` fetch and verify them (TORCH_HOME aware)."""
+    from .weights import download_imagenet_weights, imagenet_weights_path, verify_weights_file
+
+    if args.download:
+        path, what = download_imagenet_weights(progress=True, force=args.force)
+        print(f"{what}: {path} (SHA-256 matches its name)")
+        return 0
+    path = imagenet_weights_path()
+    if not path.is_file():
+        print(f"missing: {path} (fetch it with: nst-teach weights --download)")
+        return 1
+    if not verify_weights_file(path):
+        print(f"damaged: {path} (SHA-256 does not match; nst-teach weights --download --force)")
+        return 1
+    print(f"verified: {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``nst-teach``; returns the exit status."""
     parser = build_parser()
@@ -352,7 +377,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error already printed in one line
         return int(exc.code or 0)
-    handlers = {"stylize": _run_stylize, "demo": _run_demo, "doctor": _run_doctor}
+    handlers = {
+        "stylize": _run_stylize,
+        "demo": _run_demo,
+        "doctor": _run_doctor,
+        "weights": _run_weights,
+    }
     try:
         return handlers[args.command](args)
     except (ValueError, OSError) as exc:

@@ -1,4 +1,9 @@
-"""Which device to compute on: CUDA, Apple's MPS, or the CPU."""
+"""Which device to compute on: CUDA, Apple's MPS, or the CPU; float64 and timing on each.
+
+MPS has no float64 (the lessons' autograd checks go to the CPU there: :func:`to_float64`);
+CUDA and MPS queue work asynchronously, so a timing reads the clock after
+:func:`synchronize`.
+"""
 
 from __future__ import annotations
 
@@ -47,12 +52,38 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     return torch.device("cpu")
 
 
-def synchronize(device: torch.device | str) -> None:
-    """Wait until the work queued on ``device`` is done (CUDA and MPS run asynchronously;
-    a clock read without this measures only the launch of the work).
+def float64_device(device: str | torch.device) -> torch.device:
+    """Where float64 arithmetic can run for tensors on ``device``: the CPU for Apple's MPS
+    (which has no float64), the device itself otherwise.
+
+    The lessons check formulas against autograd in float64; on a Mac those checks move to the
+    CPU instead of failing with "MPS framework doesn't support float64".
 
     Examples:
-        >>> synchronize("cpu")  # nothing to wait for
+        >>> float64_device("mps"), float64_device("cpu")
+        (device(type='cpu'), device(type='cpu'))
+    """
+    dev = torch.device(device)
+    return torch.device("cpu") if dev.type == "mps" else dev
+
+
+def to_float64(tensor: torch.Tensor) -> torch.Tensor:
+    """``tensor`` in float64 (detached), on the CPU when it lives on MPS (see
+    :func:`float64_device`).
+
+    Examples:
+        >>> to_float64(torch.ones(2, dtype=torch.float32)).dtype
+        torch.float64
+    """
+    return tensor.detach().to(float64_device(tensor.device), torch.float64)
+
+
+def synchronize(device: str | torch.device) -> None:
+    """Wait until the work queued on ``device`` has finished (CUDA and MPS run asynchronously;
+    a clock read without this measures how fast the work was queued). A no-op on the CPU.
+
+    Examples:
+        >>> synchronize("cpu")
     """
     dev = torch.device(device)
     if dev.type == "cuda":

@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 
 from . import bounded
+from .device import synchronize
 from .objective import check_weight
 from .perf import reuse_freed_memory
 
@@ -251,6 +252,7 @@ def optimize_pixels(
         finally:
             if bar is not None:
                 bar.close()
+    synchronize(x.device)  # CUDA and MPS may still be working on the last step
     seconds = time.perf_counter() - start
     final = x.detach()
     if failure is not None:

@@ -7,6 +7,10 @@ seconds when there is no connection). When that fails too, a warning says so in 
 and the caller continues with seeded random weights.
 
 Set ``NST_TEACH_OFFLINE=1`` to skip the download attempt (the cache is still read).
+
+``nst-teach weights --download`` fetches the file ahead of time, with a progress bar, and
+checks it against the SHA-256 prefix in its name (``dcbb9e9d``), so that an instructor can fill
+a shared ``TORCH_HOME`` once for a whole class.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import sys
 import tempfile
 import time
@@ -26,6 +31,8 @@ from torch import nn
 
 #: torchvision's file name for the ImageNet-trained VGG-19 (``VGG19_Weights.IMAGENET1K_V1``).
 IMAGENET_FILENAME = "vgg19-dcbb9e9d.pth"
+#: Where torchvision downloads it from.
+IMAGENET_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
 #: Seconds a download may wait for a connection before giving up.
 DOWNLOAD_TIMEOUT_S = 5.0
 #: Seed of the random weights used when no trained ones can be had.
@@ -96,7 +103,9 @@ def _download(url: str, dest: Path, timeout: float) -> None:
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0)
-            bar = _progress(total) if sys.stderr.isatty() else None
+            # a progress bar on a terminal and in a notebook (whose stderr is not a terminal)
+            show = sys.stderr.isatty() or "ipykernel" in sys.modules
+            bar = _progress(total) if show else None
             while chunk := response.read(1 << 20):
                 out.write(chunk)
                 digest.update(chunk)
@@ -117,6 +126,59 @@ def _progress(total: int):  # type: ignore[no-untyped-def]
     from tqdm.auto import tqdm
 
     return tqdm(total=total or None, unit="B", unit_scale=True, desc="VGG-19 weights")
+
+
+def hash_prefix(filename: str) -> str:
+    """The SHA-256 prefix torchvision puts in a weights file's name (``name-<hex>.pth``).
+
+    Examples:
+        >>> hash_prefix("vgg19-dcbb9e9d.pth")
+        'dcbb9e9d'
+    """
+    match = re.search(r"-([0-9a-f]{6,64})\.[A-Za-z]+$", filename)
+    if not match:
+        raise ValueError(f"weights file name {filename!r} carries no SHA-256 prefix")
+    return match[1]
+
+
+def sha256_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """The SHA-256 of a file, in hex (read in chunks: the VGG file is 548 MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_weights_file(path: str | os.PathLike[str]) -> bool:
+    """Whether the file's SHA-256 starts with the prefix in its name."""
+    return sha256_of(path).startswith(hash_prefix(Path(path).name))
+
+
+def download_imagenet_weights(
+    url: str | None = None, progress: bool = True, force: bool = False
+) -> tuple[Path, str]:
+    """Put the verified ImageNet VGG-19 file into the torch.hub cache; return (path, what).
+
+    A file already there is checked and kept when it verifies (``what`` is ``"verified"``);
+    otherwise (or with ``force``) it is downloaded with a progress bar on stderr, checked
+    against the SHA-256 prefix in its name before it replaces anything (``"downloaded"``).
+
+    Raises:
+        ValueError: the download's checksum does not match.
+        OSError: the download failed.
+    """
+    path = imagenet_weights_path()
+    if path.is_file() and not force and verify_weights_file(path):
+        return path, "verified"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        torch.hub.download_url_to_file(
+            url or IMAGENET_URL, str(path), hash_prefix=hash_prefix(path.name), progress=progress
+        )
+    except RuntimeError as exc:  # torch.hub's checksum error
+        raise ValueError(f"downloaded weights from {url or IMAGENET_URL}: {exc}") from None
+    return path, "downloaded"
 
 
 def _warn_fallback(reason: str) -> None:

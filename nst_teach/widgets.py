@@ -20,7 +20,10 @@ Examples:
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import ipywidgets as widgets
 import numpy as np
@@ -31,12 +34,15 @@ from matplotlib.figure import Figure
 from PIL import Image as PILImage
 from torch import Tensor
 
+from .images import load_image, resize_long_side, save_image
 from .layers import LAYER_NAMES, PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
 from .plotting import COLORS, STYLE, to_numpy_image
 from .samples import SAMPLE_NAMES, sample_image
 from .settings import lesson_settings
 from .stylize import INITS, StyleResult, get_extractor, stylize
 
+#: The content dropdown's entry for a photo the student uploaded.
+OWN_PHOTO = "your photo"
 #: The convolution layers a student can pick (the paper's names).
 CONV_LAYERS: tuple[str, ...] = tuple(n for n in LAYER_NAMES if n.startswith("conv"))
 #: Convolutions and their rectifiers, in network order: the layers a content loss can use
@@ -136,12 +142,15 @@ class StyleExplorer:
     Controls (all ``ipywidgets``): :attr:`content` and :attr:`style` dropdowns of sample
     names, :attr:`layer_boxes` (one checkbox per style layer), :attr:`content_layer`,
     :attr:`alpha` and :attr:`beta` (log sliders), :attr:`steps`, :attr:`size`, :attr:`init`,
-    :attr:`optimizer` and the :attr:`run_button`. Outputs: :attr:`preview` (content and
-    style), :attr:`result_image` (updated live while optimising), :attr:`loss_image` (loss
-    curves of this run and the previous ones) and :attr:`status`.
+    :attr:`optimizer` and the :attr:`run_button`; :attr:`upload` takes the student's own
+    photo (it becomes the content, ``"your photo"`` in the dropdown) and :attr:`save_button`
+    writes the result as a PNG in :attr:`save_dir` (a new name each time, nothing
+    overwritten). Outputs: :attr:`preview` (content and style), :attr:`result_image`
+    (updated live while optimising), :attr:`loss_image` (loss curves of this run and the
+    previous ones) and :attr:`status`.
 
-    Everything the button does is :meth:`run`; changing content or style calls
-    :meth:`update_preview`. Display :attr:`widget`. ``keep_curves`` is how many runs' loss
+    Everything the buttons do is :meth:`run` and :meth:`save`; changing content or style calls
+    :meth:`update_preview`, an upload :meth:`use_upload`. Display :attr:`widget`. ``keep_curves`` is how many runs' loss
     curves the plot shows, this run's included (0: none).
     """
 
@@ -156,6 +165,7 @@ class StyleExplorer:
         weights: str = "imagenet",
         live_every: int = 5,
         keep_curves: int = 3,
+        save_dir: str | os.PathLike[str] = ".",
     ) -> None:
         settings = lesson_settings()
         size = size or settings["size"]
@@ -168,6 +178,9 @@ class StyleExplorer:
         self.runs = 0
         self.result: StyleResult | None = None
         self.past: list[tuple[str, dict[str, list[float]]]] = []
+        self.own_photo: Tensor | None = None
+        self.save_dir = Path(save_dir)
+        self.saved: list[Path] = []
 
         self.content = widgets.Dropdown(options=SAMPLE_NAMES, value=content, description="content")
         self.style = widgets.Dropdown(options=SAMPLE_NAMES, value=style, description="style")
@@ -200,12 +213,16 @@ class StyleExplorer:
             options=("lbfgs", "adam", "gd"), value="lbfgs", description="optimiser"
         )
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="your photo")
+        self.save_button = widgets.Button(description="Save PNG", icon="download", disabled=True)
         self.status = widgets.HTML(value="Press <b>Run</b>.")
         self.preview = widgets.Image(format="png", layout=widgets.Layout(width="300px"))
         self.result_image = widgets.Image(format="png", layout=widgets.Layout(width="300px"))
         self.loss_image = widgets.Image(format="png", layout=widgets.Layout(width="420px"))
 
         self.run_button.on_click(self.run)
+        self.save_button.on_click(self.save)
+        self.upload.observe(self.use_upload, names="value")
         self.content.observe(self.update_preview, names="value")
         self.style.observe(self.update_preview, names="value")
         self.update_preview()
@@ -213,14 +230,14 @@ class StyleExplorer:
         boxes = widgets.HBox(list(self.layer_boxes.values()))
         controls = widgets.VBox(
             [
-                widgets.HBox([self.content, self.style]),
+                widgets.HBox([self.content, self.style, self.upload]),
                 widgets.HTML("<b>style layers</b>"),
                 boxes,
                 widgets.HBox([self.content_layer, self.init]),
                 self.alpha,
                 self.beta,
                 widgets.HBox([self.steps, self.size]),
-                widgets.HBox([self.optimizer, self.run_button]),
+                widgets.HBox([self.optimizer, self.run_button, self.save_button]),
                 self.status,
             ]
         )
@@ -246,11 +263,62 @@ class StyleExplorer:
             "weights": self.weights,
         }
 
+    def content_image(self) -> Tensor | str:
+        """What :meth:`run` passes as content: a sample name, or the uploaded photo."""
+        if self.content.value == OWN_PHOTO and self.own_photo is not None:
+            return self.own_photo
+        return self.content.value
+
     # ---- callbacks ---------------------------------------------------------------------------
+    def use_upload(self, change: object = None) -> Tensor | None:
+        """Read the uploaded file (``upload.value``: ipywidgets 8's tuple of dicts with
+        ``name`` and ``content``) as the content image; the status says so, or why not."""
+        files = self.upload.value
+        if not files:
+            return None
+        upload = files[-1]
+        name = str(upload.get("name", "upload"))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(name).name
+            path.write_bytes(bytes(upload["content"]))
+            try:
+                photo = load_image(path)
+            except (ValueError, OSError) as exc:
+                self.status.value = f"<b>Cannot use {name}:</b> {exc}"
+                return None
+        if max(photo.shape[-2:]) > 512:  # a phone's photo: the largest size the dropdown offers
+            photo = resize_long_side(photo, 512)
+        self.own_photo = photo
+        if OWN_PHOTO not in self.content.options:
+            self.content.options = (OWN_PHOTO, *SAMPLE_NAMES)
+        if self.content.value == OWN_PHOTO:
+            self.update_preview()
+        else:
+            self.content.value = OWN_PHOTO  # the observer redraws the preview
+        height, width = photo.shape[-2:]
+        self.status.value = f"Content: your photo {name} ({width}x{height}). Press <b>Run</b>."
+        return photo
+
+    def save(self, button: object = None) -> Path | None:
+        """Write the last result as a PNG in :attr:`save_dir` under a name not yet taken
+        (``nst-result-1.png``, ``nst-result-2.png``, ...); return the path."""
+        if self.result is None:
+            self.status.value = "Nothing to save yet: press <b>Run</b> first."
+            return None
+        self.save_dir.mkdir(parents=True, exist_ok=True)
+        n = 1
+        while (self.save_dir / f"nst-result-{n}.png").exists():
+            n += 1
+        path = save_image(self.result.image, self.save_dir / f"nst-result-{n}.png")
+        self.saved.append(path)
+        self.status.value = f"Saved {path}"
+        return path
+
     def update_preview(self, change: object = None) -> None:
         """Show the chosen content and style images side by side."""
         size = 128
-        c = sample_image(self.content.value, size)
+        own = self.content_image()
+        c = resize_long_side(own, size) if isinstance(own, Tensor) else sample_image(own, size)
         s = sample_image(self.style.value, size)
         h = max(c.shape[-2], s.shape[-2])
         pad = np.ones((h, c.shape[-1] + 4 + s.shape[-1], 3))
@@ -275,7 +343,7 @@ class StyleExplorer:
         self.status.value = "optimising..."
         try:
             result = stylize(
-                self.content.value,
+                self.content_image(),
                 self.style.value,
                 callback=self._live,
                 progress=False,
@@ -288,6 +356,7 @@ class StyleExplorer:
             self.run_button.disabled = False
         self.runs += 1
         self.result = result
+        self.save_button.disabled = False
         self.result_image.value = png_bytes(result.image, _scale_for(*result.image.shape[-2:], 300))
         label = (
             f"#{self.runs} {self.style.value} a={kwargs['alpha']:.0e} b={kwargs['beta']:.0e} "

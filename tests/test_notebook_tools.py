@@ -286,6 +286,139 @@ def test_slides_fall_back_to_cdns_without_vendor(tmp_path: Path) -> None:
     assert "https://unpkg.com/reveal.js" in written[0].read_text()
 
 
+# ---------------------------------------------------------------------------- execute, book
+
+
+def lesson_notebook(title: str, code: str, links: str = "") -> nbformat.NotebookNode:
+    nb = new_notebook(
+        cells=[
+            slide(new_markdown_cell(f"# {title}\n\n$$G = F F^\\top$$ {links}"), "slide"),
+            slide(new_code_cell(code)),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    return nb
+
+
+def test_execute_runs_each_lesson_once_in_the_fast_setting(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "data.txt").write_text("from the lesson's folder")
+    nbformat.write(
+        lesson_notebook(
+            "One",
+            "import os\nprint(os.environ['NST_TEACH_FAST'], os.environ['NST_TEACH_OFFLINE'],"
+            " open('data.txt').read())",
+        ),
+        src / "01_one.ipynb",
+    )
+    assert nbt.main(["execute", str(src / "01_one.ipynb"), "--out", str(tmp_path / "ran")]) == 0
+    ran = nbformat.read(tmp_path / "ran" / "01_one.ipynb", as_version=4)
+    assert nbt.stdout_of(ran.cells[1]) == "1 1 from the lesson's folder\n"
+    assert nbt.dirt(nbformat.read(src / "01_one.ipynb", as_version=4)) == []  # source untouched
+
+
+def test_execute_names_the_failing_lesson(tmp_path: Path, capsys) -> None:
+    nbformat.write(lesson_notebook("Bad", "1 / 0"), tmp_path / "02_bad.ipynb")
+    assert nbt.main(["execute", str(tmp_path / "02_bad.ipynb"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "02_bad.ipynb: execution failed" in err and "ZeroDivisionError" in err
+
+
+def test_rewrite_lesson_links() -> None:
+    body = (
+        '<a href="03_gram_and_style.ipynb">3</a> <a href="./04_full.ipynb#eq-7">4</a> '
+        '<a href="https://x.org/05_a.ipynb">web</a> <a href="notes.ipynb">n</a>'
+    )
+    assert nbt.rewrite_lesson_links(body) == (
+        '<a href="03_gram_and_style.html">3</a> <a href="04_full.html#eq-7">4</a> '
+        '<a href="https://x.org/05_a.ipynb">web</a> <a href="notes.ipynb">n</a>'
+    )
+
+
+def test_book_pages_contents_links_and_local_mathjax(tmp_path: Path) -> None:
+    ran = tmp_path / "executed"
+    ran.mkdir()
+    names = ["00_start.ipynb", "01_next.ipynb", "02_last.ipynb"]
+    for i, name in enumerate(names):
+        nb = lesson_notebook(f"Lesson {i}", "print(1)", links="see [next](01_next.ipynb)")
+        nb.cells[1].outputs = [new_output("display_data", data={"image/png": "iVBORw0KGgo="})]
+        nb.cells.insert(
+            1, slide(new_code_cell(nbt.HOSTED_SOURCE, metadata={"tags": ["hosted-install"]}))
+        )
+        nbformat.write(nb, ran / name)
+    vendor = tmp_path / "book" / "vendor"
+    for rel in nbt.BOOK_VENDOR_FILES.values():
+        (vendor / rel).parent.mkdir(parents=True, exist_ok=True)
+        (vendor / rel).write_text("")
+    written, offline = nbt.build_book(sorted(ran.glob("*.ipynb")), tmp_path / "book", vendor)
+    assert offline and [p.name for p in written] == [
+        "00_start.html",
+        "01_next.html",
+        "02_last.html",
+    ]
+    index = (tmp_path / "book" / "index.html").read_text()
+    order = [index.index(f'href="{p.name}"') for p in written]
+    assert order == sorted(order) and "NST_TEACH_FAST=1" in index
+    page = written[1].read_text()
+    assert 'src="vendor/node_modules/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"' in page
+    assert 'src="vendor/node_modules/requirejs/require.js"' in page
+    assert "cdnjs" not in page and "unpkg" not in page
+    assert "NST_TEACH_FAST=1" in page  # the fast setting is stated on every page
+    assert 'href="00_start.html" rel="prev"' in page and 'href="02_last.html" rel="next"' in page
+    assert 'href="01_next.html"' in page and 'href="01_next.ipynb"' not in page
+    assert "data:image/png;base64,iVBORw0KGgo=" in page
+    assert "$$G = F F^\\top$$" in page  # left for MathJax
+    assert "google.colab" not in page  # the hosted-install cell is not part of the book
+
+
+def test_book_without_vendor_uses_a_cdn(tmp_path: Path) -> None:
+    nbformat.write(lesson_notebook("Only", "1"), tmp_path / "00_only.ipynb")
+    written, offline = nbt.build_book([tmp_path / "00_only.ipynb"], tmp_path / "book", None)
+    assert not offline and "mathjax" in written[0].read_text().lower()
+
+
+# ---------------------------------------------------------------------------- hosted cell
+
+
+def test_sync_hosted_puts_one_identical_cell_first_and_check_hosted_finds_drift(
+    tmp_path: Path, capsys
+) -> None:
+    path = tmp_path / "00_a.ipynb"
+    nbformat.write(lesson_notebook("A", "x = 1"), path)
+    assert nbt.main(["check-hosted", str(path)]) == 1
+    assert "no 'hosted-install' cell" in capsys.readouterr().out
+    assert nbt.main(["sync-hosted", str(path)]) == 0
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].source == nbt.HOSTED_SOURCE and code[1].source == "x = 1"
+    assert code[0].metadata["slideshow"]["slide_type"] == "skip"
+    assert nbt.main(["check-hosted", str(path)]) == 0
+    text = path.read_text()
+    assert nbt.main(["sync-hosted", str(path)]) == 0 and path.read_text() == text  # idempotent
+    code[0].source += "\n# edited"
+    nbformat.write(nb, path)
+    assert nbt.main(["check-hosted", str(path)]) == 1
+    assert "differs" in capsys.readouterr().out
+
+
+def test_student_keep_existing_never_overwrites_a_students_work(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    nbformat.write(teacher_notebook(), src / "01_a.ipynb")
+    nbformat.write(teacher_notebook(), src / "02_b.ipynb")
+    out = tmp_path / "student"
+    out.mkdir()
+    (out / "01_a.ipynb").write_text("my answers")
+    written = nbt.make_student_copies(src, out, keep_existing=True)
+    assert [p.name for p in written] == ["02_b.ipynb"]
+    assert (out / "01_a.ipynb").read_text() == "my answers"
+
+
 # ---------------------------------------------------------------------------- the lessons
 
 
@@ -300,6 +433,7 @@ def test_committed_lesson_is_clean_with_slides_and_a_safe_student_copy(path: Pat
     nb = nbformat.read(path, as_version=4)
     assert nbt.dirt(nb) == [], f"run: python tools/notebooks.py clean {path.relative_to(REPO)}"
     assert nbt.slide_problems(nb) == []
+    assert nbt.hosted_cell_problems(nb) == []
     student = nbt.student_copy(nb)
     left = [i for i, c in enumerate(student.cells) if nbt.marker_lines(c.source)]
     assert left == [], f"solution markers left in the student copy, cells {left}"

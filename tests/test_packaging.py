@@ -1,4 +1,5 @@
-"""pyproject.toml and environment.yml declare the same runtime dependencies; the CLI is wired."""
+"""pyproject.toml and environment.yml (a student's) / environment-dev.yml (a developer's
+additions) declare the same dependencies; the licence is PEP 639's; the CLI is wired."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def _environment_deps() -> tuple[set[str], set[str]]:
-    """(conda dependencies, pip dependencies) named in environment.yml."""
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+def _environment_deps(name: str = "environment.yml") -> tuple[set[str], set[str]]:
+    """(conda dependencies, pip dependencies) named in an environment file."""
+    env = yaml.safe_load((ROOT / name).read_text())
     conda, pip = set(), set()
     for item in env["dependencies"]:
         if isinstance(item, dict):
@@ -36,16 +37,34 @@ def _environment_deps() -> tuple[set[str], set[str]]:
 
 
 def test_runtime_dependencies_agree():
-    declared = {_name(r) for r in _pyproject()["project"]["dependencies"]}
+    project = _pyproject()["project"]
+    declared = {_name(r) for r in project["dependencies"]}
+    declared |= {_name(r) for r in project["optional-dependencies"]["lab"]}
     conda, pip = _environment_deps()
     in_env = {({v: k for k, v in CONDA_NAMES.items()}).get(n, n) for n in conda} | pip
     in_env -= {"python", "pip"}
     assert declared == in_env, (declared, in_env)
 
 
+def test_developer_environment_adds_the_dev_extra():
+    conda, pip = _environment_deps("environment-dev.yml")
+    assert conda <= {"pip"} and pip == set()
+    assert "- -e .[dev]" in (ROOT / "environment-dev.yml").read_text()
+    extras = _pyproject()["project"]["optional-dependencies"]
+    assert {_name(r) for r in extras["lab"]} <= {_name(r) for r in extras["dev"]}
+
+
+def test_license_is_pep_639():
+    project = _pyproject()["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    requires = _pyproject()["build-system"]["requires"]
+    assert any(re.fullmatch(r"setuptools>=(7[7-9]|[89]\d|\d{3})(\.\d+)*", r) for r in requires)
+
+
 def test_environment_installs_the_package_and_python_version():
     text = (ROOT / "environment.yml").read_text()
-    assert "- -e ." in text or "- -e .[dev]" in text
+    assert "- -e ." in text
     requires = _pyproject()["project"]["requires-python"]
     assert requires == ">=3.10"
     assert re.search(r"- python>=3\.1[0-9]", text)
@@ -54,7 +73,16 @@ def test_environment_installs_the_package_and_python_version():
 def test_console_script_and_make_targets():
     assert _pyproject()["project"]["scripts"]["nst-teach"] == "nst_teach.cli:main"
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab:", "test:", "demo:", "bench:", "slides:", "e2e:"):
+    for target in (
+        "lab:",
+        "lab-solutions:",
+        "test:",
+        "demo:",
+        "bench:",
+        "book:",
+        "slides:",
+        "e2e:",
+    ):
         assert f"\n{target}" in makefile, target
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     readme = (ROOT / "README.md").read_text()

@@ -3,6 +3,7 @@ output without a browser."""
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
@@ -112,3 +113,53 @@ def test_feature_browser_sliders() -> None:
     before = browser.view.value
     browser.image_choice.value = "mosaic"
     assert browser.view.value != before
+
+
+def _upload(name: str, data: bytes) -> tuple[dict, ...]:
+    """What ipywidgets 8's FileUpload holds after a student picks a file."""
+    return (
+        {
+            "name": name,
+            "type": "image/png",
+            "size": len(data),
+            "content": memoryview(data),
+            "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+        },
+    )
+
+
+def _png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buf, format="png")
+    return buf.getvalue()
+
+
+def test_explorer_takes_the_students_photo_and_saves_results(tmp_path) -> None:
+    explorer = StyleExplorer(size=32, steps=2, weights="random", save_dir=tmp_path / "out")
+    assert explorer.save() is None and "Nothing to save" in explorer.status.value
+    assert explorer.save_button.disabled
+    before = explorer.preview.value
+    explorer.upload.value = _upload("me.png", _png(40, 20, (200, 30, 30)))  # as the browser does
+    assert explorer.content.value == "your photo"
+    assert explorer.own_photo is not None and tuple(explorer.own_photo.shape) == (1, 3, 20, 40)
+    assert explorer.preview.value != before and "me.png (40x20)" in explorer.status.value
+    result = explorer.run()
+    assert result is not None and tuple(result.image.shape) == (1, 3, 16, 32)  # size 32
+    assert float(result.image[0, 0].mean()) > float(result.image[0, 1].mean())  # still red
+    assert not explorer.save_button.disabled
+    explorer.save_button.click()
+    first = tmp_path / "out" / "nst-result-1.png"
+    assert explorer.saved == [first] and Image.open(first).size == (32, 16)
+    first_bytes = first.read_bytes()
+    second = explorer.save()  # never overwrites
+    assert second == tmp_path / "out" / "nst-result-2.png" and first.read_bytes() == first_bytes
+    assert f"Saved {second}" in explorer.status.value
+    explorer.content.value = "hopper"  # the samples stay available
+    assert explorer.content_image() == "hopper"
+
+
+def test_explorer_says_when_an_upload_is_not_an_image(tmp_path) -> None:
+    explorer = StyleExplorer(size=32, steps=2, weights="random", save_dir=tmp_path)
+    explorer.upload.value = _upload("notes.txt", b"not an image")
+    assert explorer.own_photo is None and explorer.content.value == "hopper"
+    assert "Cannot use notes.txt" in explorer.status.value

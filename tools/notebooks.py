@@ -2,7 +2,7 @@ r"""Notebook tooling for the lessons: student copies, clean commits, recorded ch
 
 Run ``python tools/notebooks.py --help``. Subcommands:
 
-``student SRC_DIR OUT_DIR``
+``student SRC_DIR OUT_DIR [--keep-existing]``
     Student copies (nbgrader style): in code cells, each region from a line
     ``### BEGIN SOLUTION`` to a line ``### END SOLUTION`` becomes
     ``raise NotImplementedError("your code here")`` at the indentation of the ``BEGIN`` line
@@ -16,8 +16,23 @@ Run ``python tools/notebooks.py --help``. Subcommands:
     Execute each notebook (``NST_TEACH_FAST=1 NST_TEACH_OFFLINE=1``) and store the stdout of
     every ``# NBVAL_CHECK_OUTPUT`` cell in its metadata ``nst_teach.expected_output``, which
     ``notebooks/conftest.py`` hands to nbval. The file stays without outputs.
+``sync-hosted FILES`` / ``check-hosted FILES``
+    Put (or check) the hosted-notebook cell, :data:`HOSTED_SOURCE`, as the first code cell of
+    each lesson, tagged ``hosted-install``, identical in every lesson: on Colab or Binder it
+    installs the kit; on a student's own computer it does nothing. It imports only the
+    standard library, since the package is not installed yet when it runs.
 ``check-slides FILES``
     Exit 1 if a cell lacks ``metadata.slideshow.slide_type`` (or has an unknown one).
+``execute FILES --out DIR``
+    Run each lesson once (fast setting, ``NST_TEACH_FAST=1 NST_TEACH_OFFLINE=1``, in the
+    lesson's own folder) and write the executed copy to ``DIR``; ``book`` and ``slides`` are
+    built from those copies, so ``make book slides`` runs every lesson once.
+``book FILES --out DIR [--vendor DIR]``
+    A static HTML site of executed lessons: one page per lesson (nbconvert's HTML exporter,
+    figures inline, links ``NN_name.ipynb`` rewritten to ``NN_name.html``, a note that the page
+    ran in the fast setting, previous/contents/next links) and ``index.html``, the contents in
+    lesson order. With ``--vendor`` holding ``mathjax@2`` and ``requirejs`` the pages need
+    nothing from the internet and open from ``file://``.
 ``slides FILES --out DIR [--vendor DIR] [--execute]``
     reveal.js decks ``DIR/<name>.slides.html`` and an ``index.html``. With ``--vendor`` pointing
     at an npm prefix holding ``reveal.js@4``, ``requirejs``, ``jquery`` and ``mathjax@2`` (what
@@ -61,6 +76,20 @@ RECORD_ENV = {
     "NST_TEACH_STRICT_CHECKS": "1",
     "MPLBACKEND": "Agg",
 }
+#: Where hosted notebooks (Colab) install the kit from; the cell reads NST_TEACH_PIP first.
+PIP_SOURCE = "nst-teach @ git+https://github.com/nst-teach/nst-teach"
+HOSTED_TAG = "hosted-install"
+#: The first code cell of every lesson (``sync-hosted`` writes it, ``check-hosted`` checks it).
+HOSTED_SOURCE = f"""\
+# On Colab or Binder this installs nst-teach first; on your own computer it does nothing.
+import importlib.util, os, subprocess, sys  # noqa: E401
+
+hosted = "google.colab" in sys.modules or any(k.startswith("BINDER_") for k in os.environ)
+if hosted and importlib.util.find_spec("nst_teach") is None:
+    source = os.environ.get("NST_TEACH_PIP", "{PIP_SOURCE}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)"""
+#: The fast setting the book and slides are executed in (stated on every page).
+BUILD_ENV = {"NST_TEACH_FAST": "1", "NST_TEACH_OFFLINE": "1", "MPLBACKEND": "Agg"}
 #: Files under an npm prefix (``npm install --prefix DIR ...``) that make slides offline.
 VENDOR_FILES = {
     "reveal": "node_modules/reveal.js",
@@ -69,6 +98,11 @@ VENDOR_FILES = {
     "mathjax": "node_modules/mathjax/MathJax.js",
 }
 CELL_METADATA_DROPPED = ("execution", "collapsed", "scrolled")
+#: Files under an npm prefix that make the book offline (MathJax 2, as the slides use).
+BOOK_VENDOR_FILES = {
+    "require_js": "node_modules/requirejs/require.js",
+    "mathjax": "node_modules/mathjax/MathJax.js",
+}
 
 
 class NotebookToolError(Exception):
@@ -142,11 +176,16 @@ def lesson_files(src_dir: Path) -> list[Path]:
     return sorted(p for p in Path(src_dir).glob("*.ipynb") if p.is_file())
 
 
-def make_student_copies(src_dir: Path, out_dir: Path) -> list[Path]:
-    """Write a student copy of every notebook in ``src_dir`` into ``out_dir``; return the paths."""
+def make_student_copies(src_dir: Path, out_dir: Path, keep_existing: bool = False) -> list[Path]:
+    """Write a student copy of every notebook in ``src_dir`` into ``out_dir``; return the paths.
+
+    With ``keep_existing`` a copy already in ``out_dir`` (a student's work) is left alone.
+    """
     out_dir = Path(out_dir)
     written = []
     for path in lesson_files(src_dir):
+        if keep_existing and (out_dir / path.name).exists():
+            continue
         nb = read(path)
         try:
             student = student_copy(nb)
@@ -209,6 +248,40 @@ def write_if_changed(nb: NotebookNode, path: Path) -> bool:
         return False
     path.write_text(text, encoding="utf-8")
     return True
+
+
+# ---------------------------------------------------------------------------- hosted cell
+
+
+def hosted_cell_problems(nb: NotebookNode) -> list[str]:
+    """Whether the first code cell is exactly the hosted-install cell, and the only one."""
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    tagged = [i for i, c in enumerate(nb.cells) if has_tag(c, HOSTED_TAG)]
+    if not tagged:
+        return [f"no {HOSTED_TAG!r} cell (run: python tools/notebooks.py sync-hosted FILES)"]
+    problems = []
+    if len(tagged) > 1:
+        problems.append(f"{HOSTED_TAG!r} cells {tagged}: keep one")
+    if code and tagged[0] != code[0]:
+        problems.append(f"the {HOSTED_TAG!r} cell {tagged[0]} is not the first code cell")
+    if nb.cells[tagged[0]].source != HOSTED_SOURCE:
+        problems.append(f"the {HOSTED_TAG!r} cell differs from tools/notebooks.py's (sync-hosted)")
+    return problems
+
+
+def sync_hosted_cell(nb: NotebookNode) -> NotebookNode:
+    """Make the first code cell of ``nb`` the hosted-install cell (insert or update it)."""
+    tagged = [c for c in nb.cells if has_tag(c, HOSTED_TAG)]
+    if tagged:
+        cell = tagged[0]
+        nb.cells = [c for c in nb.cells if not has_tag(c, HOSTED_TAG)]
+    else:
+        cell = nbformat.v4.new_code_cell(metadata={"tags": [HOSTED_TAG]})
+    cell.source = HOSTED_SOURCE
+    cell.metadata["slideshow"] = {"slide_type": "skip"}
+    first = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+    nb.cells.insert(first, cell)
+    return nb
 
 
 # ---------------------------------------------------------------------------- record
@@ -386,6 +459,155 @@ def build_slides(
     return written, urls is not None
 
 
+# ---------------------------------------------------------------------------- execute, book
+
+
+def execute_lessons(files: Sequence[Path], out_dir: Path, timeout: int = 600) -> list[Path]:
+    """Run each notebook once in the fast setting; write the executed copies into ``out_dir``.
+
+    Each runs in its own folder (relative paths work as in JupyterLab); widget state is dropped
+    (live widgets need a kernel).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in files:
+        path = Path(path)
+        nb = read(path)
+        try:
+            execute(nb, path.parent.resolve(), timeout=timeout, env=BUILD_ENV)
+        except Exception as err:  # nbclient's CellExecutionError carries the traceback
+            raise NotebookToolError(f"{path}: execution failed: {err}") from None
+        nb.metadata.pop("widgets", None)
+        target = out_dir / path.name
+        nbformat.write(nb, target)
+        written.append(target)
+    return written
+
+
+def book_vendor_urls(vendor: Path | None, out_dir: Path) -> dict[str, str] | None:
+    """URLs, relative to ``out_dir``, of MathJax and require.js under ``vendor``; None if absent."""
+    if vendor is None:
+        return None
+    vendor = Path(vendor)
+    if not all((vendor / rel).exists() for rel in BOOK_VENDOR_FILES.values()):
+        return None
+    rel = Path(os.path.relpath(vendor.resolve(), Path(out_dir).resolve())).as_posix()
+    urls = {key: f"{rel}/{sub}" for key, sub in BOOK_VENDOR_FILES.items()}
+    urls["mathjax"] += "?config=TeX-AMS_CHTML-full,Safe"
+    # the lab template imports mermaid (only for mermaid diagrams, which no lesson draws)
+    stub = vendor / "mermaid-stub.js"
+    if not stub.exists():
+        stub.write_text("export default { initialize() {}, run() {} };\n", encoding="utf-8")
+    urls["mermaid"] = f"./{rel}/mermaid-stub.js"
+    return urls
+
+
+def rewrite_lesson_links(body: str) -> str:
+    """Point links to other lessons (``NN_name.ipynb``, with or without ``#anchor``) at pages.
+
+    Examples:
+        >>> rewrite_lesson_links('<a href="03_gram.ipynb#eq-4">x</a> <a href="x.ipynb">y</a>')
+        '<a href="03_gram.html#eq-4">x</a> <a href="x.ipynb">y</a>'
+    """
+    return re.sub(
+        r"""href=(["'])(?:\./)?(\d\d_[^"'/#?]+)\.ipynb(#[^"']*)?\1""",
+        lambda m: f"href={m[1]}{m[2]}.html{m[3] or ''}{m[1]}",
+        body,
+    )
+
+
+FAST_NOTE = (
+    "This page was executed in the fast setting (<code>NST_TEACH_FAST=1</code>: small images, "
+    "few steps; <code>NST_TEACH_OFFLINE=1</code>: without downloading the ImageNet weights, so "
+    "VGG-19 may have seeded random weights). Run the lesson yourself for the full-size pictures."
+)
+BOOK_STYLE = (
+    "<style>.nst-nav{font-family:sans-serif;max-width:1100px;margin:0.8em auto;padding:0.6em 1em;"
+    "background:#f3f6fa;border:1px solid #d0d7de;border-radius:6px;font-size:0.95em}"
+    ".nst-nav a{margin-right:1.2em}.nst-fast{color:#555;margin-top:0.4em}</style>"
+)
+
+
+def _nav(prev: tuple[str, str] | None, nxt: tuple[str, str] | None) -> str:
+    links = ['<a href="index.html">Contents</a>']
+    if prev:
+        links.insert(0, f'<a href="{prev[0]}" rel="prev">&larr; {html.escape(prev[1])}</a>')
+    if nxt:
+        links.append(f'<a href="{nxt[0]}" rel="next">{html.escape(nxt[1])} &rarr;</a>')
+    return " ".join(links)
+
+
+def build_book(
+    files: Sequence[Path], out_dir: Path, vendor: Path | None = None
+) -> tuple[list[Path], bool]:
+    """Write one HTML page per (executed) lesson and a contents page; return (paths, offline).
+
+    The book is nbconvert's HTML exporter (``lab`` template) with local MathJax 2: it is
+    already installed with the developer tools, needs no extra toolchain (jupyter-book 2 and
+    mystmd need node plus their own packages, quarto a separate binary), and its pages open
+    from ``file://``. Figures are in the executed outputs as data URIs; images that markdown
+    cells reference are embedded too (``embed_images``).
+    """
+    from nbconvert import HTMLExporter
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    urls = book_vendor_urls(vendor, out_dir)
+    exporter = HTMLExporter(template_name="lab", embed_images=True)
+    if urls:
+        exporter.mathjax_url = urls["mathjax"]
+        exporter.require_js_url = urls["require_js"]
+        exporter.mermaid_js_url = urls["mermaid"]
+        exporter.mermaid_layout_elk_js_url = ""
+    lessons = []
+    for path in files:
+        path = Path(path)
+        nb = read(path)
+        nb.metadata.pop("widgets", None)
+        nb.cells = [c for c in nb.cells if not has_tag(c, HOSTED_TAG)]  # nothing to see here
+        lessons.append((path, nb, f"{path.stem}.html", title_of(nb, path.stem)))
+    written = []
+    for i, (path, nb, name, title) in enumerate(lessons):
+        body, _ = exporter.from_notebook_node(
+            nb, resources={"metadata": {"name": title, "path": str(path.parent)}}
+        )
+        prev = lessons[i - 1][2:] if i > 0 else None
+        nxt = lessons[i + 1][2:] if i + 1 < len(lessons) else None
+        header = (
+            f'{BOOK_STYLE}<nav class="nst-nav">{_nav(prev, nxt)}'
+            f'<div class="nst-fast">{FAST_NOTE}</div></nav>'
+        )
+        footer = f'<nav class="nst-nav">{_nav(prev, nxt)}</nav>'
+        body = rewrite_lesson_links(body)
+        start = re.search(r"<body[^>]*>", body)
+        if start:
+            body = body[: start.end()] + header + body[start.end() :]
+        body = body.replace("</body>", footer + "</body>", 1)
+        target = out_dir / name
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+    items = "\n".join(
+        f'<li><a href="{html.escape(name)}">{html.escape(title)}</a></li>'
+        for _, _, name, title in lessons
+    )
+    (out_dir / "index.html").write_text(
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<title>nst-teach: the lessons</title></head>\n<body style="font-family: sans-serif; '
+        'max-width: 44em; margin: 3em auto; line-height: 1.5">\n'
+        "<h1>nst-teach: neural style transfer, the lessons</h1>\n"
+        "<p>The mathematics of Gatys, Ecker &amp; Bethge's neural style transfer, derived, "
+        "checked against autograd and run, one lesson at a time. Read them here in order, or "
+        "run them yourself with <code>make lab</code>.</p>\n"
+        f'<p class="nst-fast">{FAST_NOTE.replace("This page was", "These pages were")}</p>\n'
+        f'<ol style="list-style: none; padding-left: 1em">\n{items}\n</ol>\n'
+        '<p><a href="../slides/index.html">Slides</a> (after <code>make slides</code>)</p>\n'
+        "</body></html>\n",
+        encoding="utf-8",
+    )
+    return written, urls is not None
+
+
 # ---------------------------------------------------------------------------- command line
 
 
@@ -406,11 +628,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("student", help="student copies with solutions removed")
     p.add_argument("src_dir", type=Path)
     p.add_argument("out_dir", type=Path)
+    p.add_argument("-k", "--keep-existing", action="store_true", help="never overwrite a copy")
     for name, text in [
         ("clean", "clear outputs in place"),
         ("check-clean", "exit 1 if a notebook has outputs"),
         ("record", "store checked cells' stdout in their metadata"),
         ("check-slides", "exit 1 if a cell has no slide type"),
+        ("sync-hosted", "write the hosted-install cell first in each lesson"),
+        ("check-hosted", "exit 1 if a lesson's hosted-install cell is missing or differs"),
     ]:
         p = sub.add_parser(name, help=text)
         p.add_argument("files", nargs="+")
@@ -421,11 +646,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("slides"))
     p.add_argument("--vendor", type=Path, default=None, help="npm prefix with reveal.js & co")
     p.add_argument("--execute", action="store_true", help="run each lesson first (slow)")
+    p = sub.add_parser("execute", help="run each lesson once (fast setting) into a folder")
+    p.add_argument("files", nargs="*", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    p = sub.add_parser("book", help="a static HTML book of executed lessons")
+    p.add_argument("files", nargs="*", type=Path)
+    p.add_argument("--out", type=Path, default=Path("book"))
+    p.add_argument("--vendor", type=Path, default=None, help="npm prefix with mathjax@2 & co")
     args = parser.parse_args(argv)
 
     try:
         if args.command == "student":
-            written = make_student_copies(args.src_dir, args.out_dir)
+            written = make_student_copies(args.src_dir, args.out_dir, args.keep_existing)
             print(f"{len(written)} student notebooks in {args.out_dir}/")
             return 0
         if args.command == "clean":
@@ -438,6 +671,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if status:
                 print("run: python tools/notebooks.py clean FILES")
             return status
+        if args.command == "check-hosted":
+            return _for_each(args.files, hosted_cell_problems)
+        if args.command == "sync-hosted":
+            for name in args.files:
+                if write_if_changed(sync_hosted_cell(read(Path(name))), Path(name)):
+                    print(f"wrote the hosted-install cell into {name}")
+            return 0
         if args.command == "check-slides":
             return _for_each(args.files, slide_problems)
         if args.command == "record":
@@ -445,6 +685,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for note in record(Path(name), timeout=args.timeout):
                     print(note)
                 print(f"recorded {name}")
+            return 0
+        if args.command == "execute":
+            for path in args.files:
+                print(f"executing {path} (fast setting)", flush=True)
+                for target in execute_lessons([path], args.out, timeout=args.timeout):
+                    print(f"wrote {target}")
+            return 0
+        if args.command == "book":
+            if not args.files:
+                print("no lessons for the book")
+                return 0
+            written, offline = build_book(args.files, args.out, args.vendor)
+            where = "local MathJax (offline)" if offline else "MathJax from a CDN"
+            print(f"{len(written)} pages in {args.out}/ ({where}); open {args.out}/index.html")
             return 0
         if args.command == "slides":
             if not args.files:
