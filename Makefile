@@ -74,11 +74,13 @@ lint: $(STAMP)
 	$(BIN)/python tools/notebooks.py check-clean notebooks/[0-9]*.ipynb
 	$(BIN)/python tools/notebooks.py check-slides notebooks/[0-9]*.ipynb
 	$(BIN)/python tools/notebooks.py check-hosted notebooks/[0-9]*.ipynb
+	$(BIN)/python tools/notebooks.py check-notes notebooks/[0-9]*.ipynb
 
 format: $(STAMP)
 	$(BIN)/ruff format nst_teach tests benchmarks tools notebooks/conftest.py
 	$(BIN)/ruff check --fix nst_teach tests benchmarks tools notebooks
 	$(BIN)/python tools/notebooks.py sync-hosted notebooks/[0-9]*.ipynb
+	$(BIN)/python tools/notebooks.py sync-notes notebooks/[0-9]*.ipynb
 
 pytest: $(STAMP)
 	NST_TEACH_OFFLINE=1 $(BIN)/python -m pytest -q tests nst_teach

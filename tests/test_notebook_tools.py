@@ -448,3 +448,17 @@ def test_committed_lesson_is_clean_with_slides_and_a_safe_student_copy(path: Pat
         f"# NBVAL_CHECK_OUTPUT cells {unrecorded} have no recorded output: "
         f"python tools/notebooks.py record {path.relative_to(REPO)}"
     )
+
+
+def test_speaker_notes_renumbered_after_a_cell_is_inserted() -> None:
+    note = new_markdown_cell("", metadata={"nst_teach": {"notes_template": "Run [[code:b = 2]]."}})
+    nb = new_notebook(cells=[new_code_cell("a = 1"), new_code_cell("b = 2"), note])
+    nbt.sync_notes(nb)
+    assert note.source == "Run code cell 2."
+    assert nbt.notes_problems(nb) == []
+    nb.cells.insert(0, new_code_cell("# hosted"))
+    assert nbt.notes_problems(nb)
+    nbt.sync_notes(nb)
+    assert note.source == "Run code cell 3."
+    note.metadata["nst_teach"]["notes_template"] = "[[code:missing]]"
+    assert "none has it" in nbt.notes_problems(nb)[0]

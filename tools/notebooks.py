@@ -284,6 +284,55 @@ def sync_hosted_cell(nb: NotebookNode) -> NotebookNode:
     return nb
 
 
+# ---------------------------------------------------------------------------- speaker notes
+
+NOTES_REF = re.compile(r"\[\[code:(.*?)\]\]")
+
+
+def code_cell_number(nb: NotebookNode, prefix: str) -> int:
+    """The 1-based number, among code cells, of the first whose source contains ``prefix``
+    (the ``[N]`` a Run All gives it), so that speaker notes can say "code cell N"."""
+    number = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            number += 1
+            if prefix in cell.source:
+                return number
+    raise NotebookToolError(f"speaker notes refer to a code cell with {prefix!r}: none has it")
+
+
+def rendered_notes(nb: NotebookNode, template: str) -> str:
+    """A notes template with each ``[[code:PREFIX]]`` replaced by "code cell N"."""
+    return NOTES_REF.sub(lambda m: f"code cell {code_cell_number(nb, m[1])}", template)
+
+
+def _notes_cells(nb: NotebookNode) -> list[tuple[NotebookNode, str]]:
+    out = []
+    for cell in nb.cells:
+        template = cell.metadata.get("nst_teach", {}).get("notes_template")
+        if template:
+            out.append((cell, template))
+    return out
+
+
+def sync_notes(nb: NotebookNode) -> NotebookNode:
+    """Rewrite speaker notes from their templates (after cells were added or moved)."""
+    for cell, template in _notes_cells(nb):
+        cell.source = rendered_notes(nb, template)
+    return nb
+
+
+def notes_problems(nb: NotebookNode) -> list[str]:
+    """Speaker notes whose cell numbers no longer match their templates."""
+    try:
+        stale = [c for c, t in _notes_cells(nb) if c.source != rendered_notes(nb, t)]
+    except NotebookToolError as err:
+        return [str(err)]
+    if stale:
+        return [f"{len(stale)} speaker-notes cells cite stale cell numbers (run sync-notes)"]
+    return []
+
+
 # ---------------------------------------------------------------------------- record
 
 
@@ -636,6 +685,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("check-slides", "exit 1 if a cell has no slide type"),
         ("sync-hosted", "write the hosted-install cell first in each lesson"),
         ("check-hosted", "exit 1 if a lesson's hosted-install cell is missing or differs"),
+        ("sync-notes", "renumber the code cells that speaker notes cite"),
+        ("check-notes", "exit 1 if speaker notes cite stale code-cell numbers"),
     ]:
         p = sub.add_parser(name, help=text)
         p.add_argument("files", nargs="+")
@@ -678,6 +729,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if write_if_changed(sync_hosted_cell(read(Path(name))), Path(name)):
                     print(f"wrote the hosted-install cell into {name}")
             return 0
+        if args.command == "sync-notes":
+            for name in args.files:
+                if write_if_changed(sync_notes(read(Path(name))), Path(name)):
+                    print(f"renumbered the speaker notes of {name}")
+            return 0
+        if args.command == "check-notes":
+            return _for_each(args.files, notes_problems)
         if args.command == "check-slides":
             return _for_each(args.files, slide_problems)
         if args.command == "record":
