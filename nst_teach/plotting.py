@@ -166,7 +166,7 @@ def show_matrix(
     return fig
 
 
-# ---------------------------------------------------------------- lessons 01-04 (issue11-a)
+# ---------------------------------------------------------------- lessons 01-04
 
 
 def plot_channel_histograms(panels: Mapping[str, Tensor], bins: int = 50) -> Figure:
@@ -311,7 +311,7 @@ def show_frame_rows(
 
 
 # ---------------------------------------------------------------------------- lessons 06-10
-# (issue11-c: figures of lessons 06-10 whose code is bookkeeping, not the idea)
+# (figures of lessons 06-10 whose code is bookkeeping, not the idea)
 
 
 def show_image_grid(

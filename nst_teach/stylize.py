@@ -47,7 +47,7 @@ INITS = ("content", "noise", "style")
 #: paper's losses (Eqs. 1, 4, 5 and 7, w_l = 1/5) and rectified layers, for torchvision's
 #: VGG-19 as its users feed it (pixels in [0, 1], ImageNet mean and deviation). The paper's
 #: own ratios (alpha / beta = 1e-3 ... 1e-4) assume its normalised Caffe network and 0-255
-#: pixels, whose features have other magnitudes; lesson 05 converts between conventions.
+#: pixels, whose features have other magnitudes; lesson 08 converts between conventions.
 DEFAULT_ALPHA = 1.0
 DEFAULT_BETA = 1e6
 #: With random weights (asked for, or the fallback when the ImageNet file cannot be had) and
