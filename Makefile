@@ -8,6 +8,9 @@ LAB_ARGS ?=
 LAB_START ?= 00_start_here.ipynb
 # The lessons, in order: always the glob, never a list of names.
 LESSONS = $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+# The Chinese edition (notebooks/zh): only the lessons translated so far are checked
+# (`tools/notebooks.py zh-check`: code identical, no stale cells, the glossary's terms).
+ZH_LESSONS = $(wildcard notebooks/zh/[0-9][0-9]_*.ipynb)
 # `make lab TORCH=cpu`: torch's CPU-only build (about 200 MB instead of about 5 GB with CUDA).
 TORCH ?=
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
@@ -75,6 +78,10 @@ lint: $(STAMP)
 	$(BIN)/python tools/notebooks.py check-slides notebooks/[0-9]*.ipynb
 	$(BIN)/python tools/notebooks.py check-hosted notebooks/[0-9]*.ipynb
 	$(BIN)/python tools/notebooks.py check-notes notebooks/[0-9]*.ipynb
+	$(if $(ZH_LESSONS),$(BIN)/python tools/notebooks.py check-clean $(ZH_LESSONS))
+	$(if $(ZH_LESSONS),$(BIN)/python tools/notebooks.py check-slides $(ZH_LESSONS))
+	$(if $(ZH_LESSONS),$(BIN)/python tools/notebooks.py check-notes $(ZH_LESSONS))
+	$(if $(ZH_LESSONS),$(BIN)/python tools/notebooks.py zh-check $(ZH_LESSONS))
 
 format: $(STAMP)
 	$(BIN)/ruff format nst_teach tests benchmarks tools notebooks/conftest.py

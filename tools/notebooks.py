@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import html
 import os
 import re
@@ -302,8 +303,10 @@ def code_cell_number(nb: NotebookNode, prefix: str) -> int:
 
 
 def rendered_notes(nb: NotebookNode, template: str) -> str:
-    """A notes template with each ``[[code:PREFIX]]`` replaced by "code cell N"."""
-    return NOTES_REF.sub(lambda m: f"code cell {code_cell_number(nb, m[1])}", template)
+    """A notes template with each ``[[code:PREFIX]]`` replaced by "code cell N" (in a Chinese
+    lesson, whose metadata has ``nst_teach.language == "zh"``: "代码单元 N")."""
+    word = "代码单元 " if nb.metadata.get("nst_teach", {}).get("language") == "zh" else "code cell "
+    return NOTES_REF.sub(lambda m: f"{word}{code_cell_number(nb, m[1])}", template)
 
 
 def _notes_cells(nb: NotebookNode) -> list[tuple[NotebookNode, str]]:
@@ -657,13 +660,109 @@ def build_book(
     return written, urls is not None
 
 
+# ---------------------------------------------------------------------------- Chinese edition
+
+#: The glossary of the Chinese edition: English term, Chinese term, and the variants that
+#: must not appear in a Chinese lesson (comma-separated), tab-separated, one term a line.
+GLOSSARY = Path(__file__).resolve().parent.parent / "notebooks" / "zh" / "GLOSSARY.tsv"
+
+
+def source_sha256(source: str) -> str:
+    """The hash a translated cell records of the English cell it translates.
+
+    Examples:
+        >>> source_sha256("# Title")[:12]
+        '79aeaf7ba450'
+    """
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def read_glossary(path: Path = GLOSSARY) -> list[tuple[str, str, list[str]]]:
+    """``(english, chinese, forbidden variants)`` for each line of the glossary (``#`` comments)."""
+    terms = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
+            raise NotebookToolError(
+                f"{path}:{number}: expected 'english<TAB>chinese[<TAB>variants]'"
+            )
+        variants = [v.strip() for v in parts[2].split(",") if v.strip()] if len(parts) > 2 else []
+        terms.append((parts[0].strip(), parts[1].strip(), variants))
+    return terms
+
+
+def glossary_problems(text: str, glossary: Sequence[tuple[str, str, list[str]]]) -> list[str]:
+    """The forbidden variants found in ``text``, each with the glossary's term to use instead.
+
+    A variant that is part of the glossary's own term (e.g. "风格损" inside "风格损失") is
+    ignored where it occurs as part of that term.
+
+    Examples:
+        >>> glossary_problems("格拉姆矩阵与克莱姆矩阵", [("Gram matrix", "格拉姆矩阵", ["克莱姆矩阵"])])
+        ["'克莱姆矩阵' (use '格拉姆矩阵' for 'Gram matrix')"]
+    """
+    out = []
+    for english, chinese, variants in glossary:
+        masked = text.replace(chinese, "\0")
+        for variant in variants:
+            if variant in masked:
+                out.append(f"{variant!r} (use {chinese!r} for {english!r})")
+    return out
+
+
+def zh_problems(
+    zh: NotebookNode, en: NotebookNode, glossary: Sequence[tuple[str, str, list[str]]] = ()
+) -> list[str]:
+    """What keeps a Chinese lesson from being in step with its English original.
+
+    Code cells must be byte-identical (same count and order), each markdown cell must record
+    in ``metadata.nst_teach.source_sha256`` the hash of the English cell at its position (a
+    mismatch means the English text changed since translation: the cell is stale), and the
+    Chinese text must use the glossary's terms.
+    """
+    if len(zh.cells) != len(en.cells):
+        return [f"{len(zh.cells)} cells, the English lesson has {len(en.cells)}"]
+    out: list[str] = []
+    stale, untranslated = [], []
+    for number, (z, e) in enumerate(zip(zh.cells, en.cells, strict=True), 1):
+        if z.cell_type != e.cell_type:
+            out.append(f"cell {number} is {z.cell_type}, the English one {e.cell_type}")
+            continue
+        if z.get("id") != e.get("id"):
+            out.append(f"cell {number} has id {z.get('id')!r}, the English one {e.get('id')!r}")
+        if z.cell_type == "code":
+            if z.source != e.source:
+                out.append(f"code cell {number} differs from the English one")
+            continue
+        recorded = z.metadata.get("nst_teach", {}).get("source_sha256")
+        if recorded is None:
+            untranslated.append(number)
+        elif recorded != source_sha256(e.source):
+            stale.append(number)
+        for found in glossary_problems(z.source, glossary):
+            out.append(f"cell {number}: {found}")
+    if untranslated:
+        out.append(f"cells without a recorded source hash: {', '.join(map(str, untranslated))}")
+    if stale:
+        out.append(f"stale cells (English changed since translation): {', '.join(map(str, stale))}")
+    return out
+
+
+def english_of(zh_path: Path) -> Path:
+    """The English lesson a Chinese one translates: same name, one folder up."""
+    return zh_path.resolve().parent.parent / zh_path.name
+
+
 # ---------------------------------------------------------------------------- command line
 
 
-def _for_each(files: Iterable[str], check) -> int:  # type: ignore[no-untyped-def]
+def _for_each(files: Iterable[str], check, with_name: bool = False) -> int:  # type: ignore[no-untyped-def]
     bad = 0
     for name in files:
-        problems = check(read(Path(name)))
+        nb = read(Path(name))
+        problems = check(nb, name) if with_name else check(nb)
         if problems:
             bad += 1
             print(f"{name}: {'; '.join(problems)}")
@@ -687,6 +786,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("check-hosted", "exit 1 if a lesson's hosted-install cell is missing or differs"),
         ("sync-notes", "renumber the code cells that speaker notes cite"),
         ("check-notes", "exit 1 if speaker notes cite stale code-cell numbers"),
+        ("zh-check", "exit 1 if a Chinese lesson is out of step with its English one"),
     ]:
         p = sub.add_parser(name, help=text)
         p.add_argument("files", nargs="+")
@@ -736,6 +836,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "check-notes":
             return _for_each(args.files, notes_problems)
+        if args.command == "zh-check":
+            glossary = read_glossary()
+            return _for_each(
+                args.files,
+                lambda nb, name: zh_problems(nb, read(english_of(Path(name))), glossary),
+                with_name=True,
+            )
         if args.command == "check-slides":
             return _for_each(args.files, slide_problems)
         if args.command == "record":

@@ -1,0 +1,158 @@
+"""The Chinese edition (notebooks/zh): the checks of ``tools/notebooks.py zh-check`` on tiny
+synthetic notebooks, the committed Chinese lessons against their English originals, and the
+exercise checkers' messages in both languages."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+REPO = Path(__file__).resolve().parents[1]
+ZH_LESSONS = sorted((REPO / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _load_tools():
+    spec = importlib.util.spec_from_file_location(
+        "nst_notebook_tools_zh", REPO / "tools" / "notebooks.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+tools = _load_tools()
+GLOSSARY = [("Gram matrix", "格拉姆矩阵", ["克莱姆矩阵"]), ("style loss", "风格损失", ["风格代价"])]
+
+
+def _pair():
+    en = new_notebook(
+        cells=[
+            new_markdown_cell("# The Gram matrix", id="a"),
+            new_code_cell("x = 1", id="b"),
+            new_markdown_cell("The style loss.", id="c"),
+        ]
+    )
+    zh = new_notebook(
+        cells=[
+            new_markdown_cell("# 格拉姆矩阵", id="a"),
+            new_code_cell("x = 1", id="b"),
+            new_markdown_cell("风格损失。", id="c"),
+        ]
+    )
+    for z, e in zip(zh.cells, en.cells, strict=True):
+        if z.cell_type == "markdown":
+            z.metadata["nst_teach"] = {"source_sha256": tools.source_sha256(e.source)}
+    return zh, en
+
+
+def test_in_step_pair_passes():
+    zh, en = _pair()
+    assert tools.zh_problems(zh, en, GLOSSARY) == []
+
+
+def test_code_cell_must_be_byte_identical():
+    zh, en = _pair()
+    zh.cells[1].source = "x = 1 "
+    assert tools.zh_problems(zh, en, GLOSSARY) == ["code cell 2 differs from the English one"]
+
+
+def test_cell_count_and_types_must_match():
+    zh, en = _pair()
+    zh.cells.pop()
+    assert tools.zh_problems(zh, en) == ["2 cells, the English lesson has 3"]
+    zh, en = _pair()
+    zh.cells[1] = new_markdown_cell("x = 1", id="b")
+    assert tools.zh_problems(zh, en)[0] == "cell 2 is markdown, the English one code"
+
+
+def test_english_edit_makes_the_cell_stale():
+    zh, en = _pair()
+    en.cells[2].source = "The style loss, Eq. (5)."
+    en.cells[0].source = "# Gram matrices"
+    assert tools.zh_problems(zh, en, GLOSSARY) == [
+        "stale cells (English changed since translation): 1, 3"
+    ]
+
+
+def test_untranslated_cell_is_listed():
+    zh, en = _pair()
+    del zh.cells[0].metadata["nst_teach"]
+    assert tools.zh_problems(zh, en) == ["cells without a recorded source hash: 1"]
+
+
+def test_glossary_variant_is_refused_and_the_term_itself_is_not():
+    zh, en = _pair()
+    zh.cells[2].source = "风格损失（也有人叫风格代价）。"
+    assert tools.zh_problems(zh, en, GLOSSARY) == [
+        "cell 3: '风格代价' (use '风格损失' for 'style loss')"
+    ]
+    # a variant contained in the glossary term is not flagged where the term is used
+    assert tools.glossary_problems("内容损失", [("content loss", "内容损失", ["容损"])]) == []
+
+
+def test_glossary_file_parses_and_has_the_d2l_terms():
+    terms = {en: zh for en, zh, _ in tools.read_glossary()}
+    for en, zh in [
+        ("content loss", "内容损失"),
+        ("style loss", "风格损失"),
+        ("Gram matrix", "格拉姆矩阵"),
+        ("feature map", "特征图"),
+        ("total variation loss", "全变分损失"),
+        ("style transfer", "风格迁移"),
+        ("convolutional layer", "卷积层"),
+        ("gradient descent", "梯度下降"),
+    ]:
+        assert terms[en] == zh
+    # no term forbids itself
+    for _, zh, variants in tools.read_glossary():
+        assert zh not in variants
+
+
+def test_bad_glossary_line_is_an_error(tmp_path):
+    bad = tmp_path / "g.tsv"
+    bad.write_text("# comment\nonly-english\n", encoding="utf-8")
+    with pytest.raises(tools.NotebookToolError, match=r"g\.tsv:2"):
+        tools.read_glossary(bad)
+
+
+def test_zh_check_command_lists_stale_cells(tmp_path, capsys):
+    zh, en = _pair()
+    (tmp_path / "zh").mkdir()
+    nbformat.write(en, tmp_path / "00_x.ipynb")
+    nbformat.write(zh, tmp_path / "zh" / "00_x.ipynb")
+    assert tools.main(["zh-check", str(tmp_path / "zh" / "00_x.ipynb")]) == 0
+    en.cells[2].source = "changed"
+    nbformat.write(en, tmp_path / "00_x.ipynb")
+    assert tools.main(["zh-check", str(tmp_path / "zh" / "00_x.ipynb")]) == 1
+    assert "stale cells (English changed since translation): 3" in capsys.readouterr().out
+
+
+def test_chinese_notes_render_chinese_cell_numbers():
+    nb = new_notebook(cells=[new_code_cell("import x"), new_code_cell("y = 2")])
+    nb.metadata["nst_teach"] = {"language": "zh"}
+    assert tools.rendered_notes(nb, "运行 [[code:y = ]]。") == "运行 代码单元 2。"
+    nb.metadata["nst_teach"] = {}
+    assert tools.rendered_notes(nb, "run [[code:y = ]]") == "run code cell 2"
+
+
+@pytest.mark.parametrize("path", ZH_LESSONS, ids=lambda p: p.name)
+def test_committed_chinese_lesson_is_in_step(path):
+    zh = nbformat.read(str(path), as_version=4)
+    en = nbformat.read(str(tools.english_of(path)), as_version=4)
+    assert tools.zh_problems(zh, en, tools.read_glossary()) == []
+    assert tools.dirt(zh) == []
+    assert tools.slide_problems(zh) == []
+    assert tools.notes_problems(zh) == []
+    assert zh.metadata["nst_teach"]["language"] == "zh"
+
+
+def test_chinese_lessons_are_left_out_of_nbval_and_student_copies():
+    conftest = (REPO / "notebooks" / "conftest.py").read_text(encoding="utf-8")
+    assert '"zh"' in conftest
+    assert all(p.parent.name == "notebooks" for p in tools.lesson_files(REPO / "notebooks"))
