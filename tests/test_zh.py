@@ -4,7 +4,9 @@ exercise checkers' messages in both languages."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import string
 import sys
 from pathlib import Path
 
@@ -156,3 +158,101 @@ def test_chinese_lessons_are_left_out_of_nbval_and_student_copies():
     conftest = (REPO / "notebooks" / "conftest.py").read_text(encoding="utf-8")
     assert '"zh"' in conftest
     assert all(p.parent.name == "notebooks" for p in tools.lesson_files(REPO / "notebooks"))
+
+
+# ---------------------------------------------------------------------------- exercises
+
+
+def _covered_messages():
+    """Every literal message passed to ``tr`` and every Exercise name and hint, per covered module."""
+    from nst_teach.exercises.zh import COVERED
+
+    found = []
+    for module in COVERED:
+        path = REPO / "nst_teach" / "exercises" / f"{module}.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            if node.func.id == "tr" and node.args and isinstance(node.args[0], ast.Constant):
+                found.append((module, node.args[0].value))
+            if node.func.id == "Exercise":
+                for kw in node.keywords:
+                    if kw.arg in {"name", "hint_text"} and isinstance(kw.value, ast.Constant):
+                        found.append((module, kw.value.value))
+    return found
+
+
+def test_every_covered_message_has_chinese_text_with_the_same_fields():
+    from nst_teach.exercises.zh import ZH
+
+    messages = _covered_messages()
+    assert len(messages) >= 30
+    from nst_teach.exercises.core import SHAPES_END, SHAPES_SUFFIX
+
+    messages += [("core", SHAPES_SUFFIX), ("core", SHAPES_END)]
+    for module, english in messages:
+        assert english in ZH, f"{module}: no Chinese text for {english!r}"
+        fields = {f for _, f, _, _ in string.Formatter().parse(english) if f}
+        assert fields == {f for _, f, _, _ in string.Formatter().parse(ZH[english]) if f}, english
+
+
+def test_every_translated_lesson_has_its_exercise_messages_translated():
+    from nst_teach.exercises.zh import COVERED
+
+    for path in ZH_LESSONS:
+        module = f"lesson{path.name[:2]}"
+        if (REPO / "nst_teach" / "exercises" / f"{module}.py").exists():
+            assert module in COVERED, f"{path.name} is translated but {module}'s messages are not"
+
+
+@pytest.fixture
+def language():
+    from nst_teach.exercises import core
+
+    yield core
+    core.set_language(None)
+
+
+def test_check_hint_and_diagnosis_speak_chinese(language, capsys, monkeypatch):
+    from nst_teach.exercises import lesson00
+
+    monkeypatch.delenv("NST_TEACH_STRICT_CHECKS", raising=False)
+    language.set_language("zh")
+    assert lesson00.m_conv3_1.check(256 * 256) is False
+    out = capsys.readouterr().out
+    assert out.startswith("还不对：256 x 256 图像上 conv3_1 的 M_l：这是像素的个数")
+    lesson00.m_conv3_1.hint()
+    assert capsys.readouterr().out.startswith("提示：一层之前的每次汇聚")
+    assert lesson00.flatten_features.check(lambda a: -a[0].flatten(1)) is False
+    assert "符号反了" in capsys.readouterr().out
+    assert lesson00.m_conv3_1.check(64 * 64) is True
+    assert capsys.readouterr().out == "正确：256 x 256 图像上 conv3_1 的 M_l。\n"
+    language.set_language("en")
+    lesson00.m_conv3_1.check(64 * 64)
+    assert capsys.readouterr().out == "Correct: M_l of conv3_1 at 256 x 256.\n"
+
+
+def test_language_defaults(language, monkeypatch, tmp_path):
+    monkeypatch.delenv("NST_TEACH_LANG", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert language.get_language() == "en"
+    (tmp_path / "zh").mkdir()
+    monkeypatch.chdir(tmp_path / "zh")  # a kernel started for a lesson in notebooks/zh/
+    assert language.get_language() == "zh"
+    monkeypatch.setenv("NST_TEACH_LANG", "en")
+    assert language.get_language() == "en"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NST_TEACH_LANG")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "zh" / "00_start_here.ipynb"))
+    assert language.get_language() == "zh"
+    language.set_language("en")
+    assert language.get_language() == "en"
+    with pytest.raises(ValueError, match="language must be one of"):
+        language.set_language("fr")
+
+
+def test_untranslated_message_falls_back_to_english(language):
+    language.set_language("zh")
+    assert language.tr("no such message {x}", x=1) == "no such message 1"
