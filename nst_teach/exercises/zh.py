@@ -9,7 +9,7 @@ modules in :data:`COVERED` has its Chinese text here, with the same fields.
 from __future__ import annotations
 
 #: The modules whose messages are all translated (core, and the lessons translated so far).
-COVERED = ("core", "lesson00")
+COVERED = ("core", "lesson00", "lesson01")
 
 ZH: dict[str, str] = {
     # core: check(), hint(), solution()
@@ -74,5 +74,63 @@ ZH: dict[str, str] = {
     ),
     "the positions are ordered column by column; flatten row by row (H, then W)": (
         "位置是按列排列的；请按行展平（先 H，后 W）"
+    ),
+    # lesson01
+    "ImageNet normalisation": "ImageNet 归一化",
+    "Eq. (1.1) needs one mean and one std per channel. Which shape must those tensors have "
+    "so that PyTorch broadcasts them over the batch, the rows and the columns of (B, 3, H, W)?": (
+        "式 (1.1) 对每个通道需要一个均值和一个标准差。这两个张量应该是什么形状，PyTorch 才会把它们"
+        "广播到 (B, 3, H, W) 的批量、行和列上？"
+    ),
+    "you multiplied by the standard deviation; divide by it": "你乘了标准差；应该除以它",
+    "subtract the mean first, then divide: (x - mean) / std": "先减去均值，再相除：(x - mean) / std",
+    "the channels are in the wrong order: the image is RGB, so are mean and std": (
+        "通道顺序不对：图像是 RGB 顺序，均值和标准差也是"
+    ),
+    "you subtracted the mean but did not divide by the standard deviation": (
+        "你减去了均值，但没有除以标准差"
+    ),
+    " (for an image of shape (1, 3, 4, 5))": "（输入图像的形状为 (1, 3, 4, 5)）",
+    "the side after k poolings": "k 次汇聚之后的边长",
+    "Put k = 3, s = 2 and p = 0 into Eq. (1.2) for one pooling, try it on an odd side such as "
+    "7, then repeat it k times.": (
+        "对一次汇聚，把 k = 3、s = 2、p = 0 代入式 (1.2)，在奇数边长（如 7）上试一试，然后重复 k 次。"
+    ),
+    "for side={side}, k={k} you gave {got}, expected {expected}": (
+        "side={side}、k={k} 时你给出 {got}，期望是 {expected}"
+    ),
+    ": sides are whole numbers, and a 2 x 2 pooling with stride 2 drops an odd last "
+    "row (use //)": "：边长是整数，步幅为 2 的 2 x 2 汇聚会丢掉奇数边长的最后一行（用 //）",
+    ": PyTorch pools with ceil_mode=False, so it rounds down": (
+        "：PyTorch 汇聚时 ceil_mode=False，所以是向下取整"
+    ),
+    "parameters of a convolution": "卷积层的参数个数",
+    "List every number that ONE filter of the layer learns (it looks at all input channels "
+    "over a k x k window); then count the filters.": (
+        "列出该层的【一个】滤波器要学习的每一个数（它在 k x k 的窗口上看所有输入通道），再数一数有多少个滤波器。"
+    ),
+    "for c_in={c_in}, c_out={c_out}, k={k} you gave {got}, expected {expected}": (
+        "c_in={c_in}、c_out={c_out}、k={k} 时你给出 {got}，期望是 {expected}"
+    ),
+    ": you forgot the biases, one per output channel": "：你漏掉了偏置，每个输出通道一个",
+    ": there is one bias per OUTPUT channel": "：每个【输出】通道一个偏置",
+    ": a kernel is k x k, so k**2 weights per input channel": (
+        "：卷积核是 k x k 的，所以每个输入通道有 k**2 个权重"
+    ),
+    ": each filter spans all c_in input channels": "：每个滤波器覆盖全部 c_in 个输入通道",
+    "expected a number of pixels, got {kind}": "期望得到一个像素数，得到的却是 {kind}",
+    "you gave {answer}, expected {expected}": "你给出 {answer}，期望是 {expected}",
+    ": pool2 doubles the jump, so conv3_1 adds (3 - 1) * 4, not (3 - 1) * 2": (
+        "：pool2 使跳距加倍，所以 conv3_1 增加 (3 - 1) * 4，而不是 (3 - 1) * 2"
+    ),
+    ": you stopped at pool2; conv3_1 adds (3 - 1) * 4": "：你停在了 pool2；conv3_1 还要增加 (3 - 1) * 4",
+    ": every step adds (k - 1) * j, with j the jump so far": (
+        "：每一步增加 (k - 1) * j，j 是到此为止的跳距"
+    ),
+    "receptive field of relu3_1, by Eq. (1.3)": "按式 (1.3) 计算 relu3_1 的感受野",
+    "Continue the worked example past conv2_1 (r = 10, j = 2): conv2_2, relu2_2 (a ReLU is "
+    "k = 1), pool2 (k = 2, s = 2), then conv3_1. Keep track of j.": (
+        "从 conv2_1（r = 10，j = 2）接着往下算：conv2_2、relu2_2（ReLU 相当于 k = 1）、"
+        "pool2（k = 2，s = 2），然后是 conv3_1。注意记下 j。"
     ),
 }
