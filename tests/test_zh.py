@@ -256,3 +256,18 @@ def test_language_defaults(language, monkeypatch, tmp_path):
 def test_untranslated_message_falls_back_to_english(language):
     language.set_language("zh")
     assert language.tr("no such message {x}", x=1) == "no such message 1"
+
+
+def test_book_pages_link_the_two_languages(tmp_path):
+    """Unexecuted lessons suffice to check the links (nbconvert renders them as they are)."""
+    name = ZH_LESSONS[0].name
+    page = name.replace(".ipynb", ".html")
+    tools.build_book([REPO / "notebooks" / name], tmp_path / "book", None)
+    tools.build_book([ZH_LESSONS[0]], tmp_path / "book" / "zh", None, lang="zh")
+    english = (tmp_path / "book" / page).read_text(encoding="utf-8")
+    chinese = (tmp_path / "book" / "zh" / page).read_text(encoding="utf-8")
+    assert f'href="zh/{page}"' in english
+    assert f'href="../{page}"' in chinese and "本页在快速设置下运行" in chinese
+    assert 'href="zh/index.html"' in (tmp_path / "book" / "index.html").read_text(encoding="utf-8")
+    index = (tmp_path / "book" / "zh" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../index.html"' in index and page in index

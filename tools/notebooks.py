@@ -65,6 +65,8 @@ from nbformat import NotebookNode
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
+#: The Chinese edition of the lessons (same file names as the English ones).
+ZH_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "zh"
 CODE_STUB = 'raise NotImplementedError("your code here")'
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 SOLUTION_TAG = "solution"
@@ -574,6 +576,11 @@ FAST_NOTE = (
     "few steps; <code>NST_TEACH_OFFLINE=1</code>: without downloading the ImageNet weights, so "
     "VGG-19 may have seeded random weights). Run the lesson yourself for the full-size pictures."
 )
+FAST_NOTE_ZH = (
+    "本页在快速设置下运行（<code>NST_TEACH_FAST=1</code>：小图像、少步数；"
+    "<code>NST_TEACH_OFFLINE=1</code>：不下载 ImageNet 权重，因此 VGG-19 可能使用带种子的随机权重）。"
+    "亲自运行本课可以得到全尺寸的图片。"
+)
 BOOK_STYLE = (
     "<style>.nst-nav{font-family:sans-serif;max-width:1100px;margin:0.8em auto;padding:0.6em 1em;"
     "background:#f3f6fa;border:1px solid #d0d7de;border-radius:6px;font-size:0.95em}"
@@ -590,8 +597,17 @@ def _nav(prev: tuple[str, str] | None, nxt: tuple[str, str] | None) -> str:
     return " ".join(links)
 
 
+def _language_link(lang: str, name: str) -> str:
+    """The link from a book page to the same lesson in the other language, if there is one."""
+    if lang == "zh":
+        return f'<a href="../{html.escape(name)}" lang="en">English</a>'
+    if (ZH_DIR / name).with_suffix(".ipynb").exists():
+        return f'<a href="zh/{html.escape(name)}" lang="zh">中文版</a>'
+    return ""
+
+
 def build_book(
-    files: Sequence[Path], out_dir: Path, vendor: Path | None = None
+    files: Sequence[Path], out_dir: Path, vendor: Path | None = None, lang: str = "en"
 ) -> tuple[list[Path], bool]:
     """Write one HTML page per (executed) lesson and a contents page; return (paths, offline).
 
@@ -626,9 +642,10 @@ def build_book(
         )
         prev = lessons[i - 1][2:] if i > 0 else None
         nxt = lessons[i + 1][2:] if i + 1 < len(lessons) else None
+        fast = FAST_NOTE_ZH if lang == "zh" else FAST_NOTE
         header = (
-            f'{BOOK_STYLE}<nav class="nst-nav">{_nav(prev, nxt)}'
-            f'<div class="nst-fast">{FAST_NOTE}</div></nav>'
+            f'{BOOK_STYLE}<nav class="nst-nav">{_nav(prev, nxt)}{_language_link(lang, name)}'
+            f'<div class="nst-fast">{fast}</div></nav>'
         )
         footer = f'<nav class="nst-nav">{_nav(prev, nxt)}</nav>'
         body = rewrite_lesson_links(body)
@@ -643,11 +660,31 @@ def build_book(
         f'<li><a href="{html.escape(name)}">{html.escape(title)}</a></li>'
         for _, _, name, title in lessons
     )
+    if lang == "zh":
+        (out_dir / "index.html").write_text(
+            '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
+            '<title>nst-teach：课程</title></head>\n<body style="font-family: sans-serif; '
+            'max-width: 44em; margin: 3em auto; line-height: 1.6">\n'
+            '<p><a href="../index.html" lang="en">English</a></p>\n'
+            "<h1>nst-teach：神经风格迁移，一课一课地学</h1>\n"
+            "<p>Gatys、Ecker 和 Bethge 的神经风格迁移的数学原理：推导、与自动微分对照、运行，"
+            "一课一课地学。可以在这里按顺序阅读，也可以用 <code>make lab</code> 亲自运行。</p>\n"
+            f'<p class="nst-fast">{FAST_NOTE_ZH}</p>\n'
+            f'<ol style="list-style: none; padding-left: 1em">\n{items}\n</ol>\n'
+            "</body></html>\n",
+            encoding="utf-8",
+        )
+        return written, urls is not None
+    chinese = (
+        '<p><a href="zh/index.html" lang="zh">中文版</a></p>\n'
+        if any(ZH_DIR.glob("[0-9][0-9]_*.ipynb"))
+        else ""
+    )
     (out_dir / "index.html").write_text(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<title>nst-teach: the lessons</title></head>\n<body style="font-family: sans-serif; '
         'max-width: 44em; margin: 3em auto; line-height: 1.5">\n'
-        "<h1>nst-teach: neural style transfer, the lessons</h1>\n"
+        f"{chinese}<h1>nst-teach: neural style transfer, the lessons</h1>\n"
         "<p>The mathematics of Gatys, Ecker &amp; Bethge's neural style transfer, derived, "
         "checked against autograd and run, one lesson at a time. Read them here in order, or "
         "run them yourself with <code>make lab</code>.</p>\n"
@@ -664,7 +701,7 @@ def build_book(
 
 #: The glossary of the Chinese edition: English term, Chinese term, and the variants that
 #: must not appear in a Chinese lesson (comma-separated), tab-separated, one term a line.
-GLOSSARY = Path(__file__).resolve().parent.parent / "notebooks" / "zh" / "GLOSSARY.tsv"
+GLOSSARY = ZH_DIR / "GLOSSARY.tsv"
 
 
 def source_sha256(source: str) -> str:
@@ -805,6 +842,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--out", type=Path, default=Path("book"))
     p.add_argument("--vendor", type=Path, default=None, help="npm prefix with mathjax@2 & co")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="the lessons' language")
     args = parser.parse_args(argv)
 
     try:
@@ -861,7 +899,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.files:
                 print("no lessons for the book")
                 return 0
-            written, offline = build_book(args.files, args.out, args.vendor)
+            written, offline = build_book(args.files, args.out, args.vendor, args.lang)
             where = "local MathJax (offline)" if offline else "MathJax from a CDN"
             print(f"{len(written)} pages in {args.out}/ ({where}); open {args.out}/index.html")
             return 0
