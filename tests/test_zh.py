@@ -271,3 +271,17 @@ def test_book_pages_link_the_two_languages(tmp_path):
     assert 'href="zh/index.html"' in (tmp_path / "book" / "index.html").read_text(encoding="utf-8")
     index = (tmp_path / "book" / "zh" / "index.html").read_text(encoding="utf-8")
     assert 'href="../index.html"' in index and page in index
+
+
+def test_zh_stamp_marks_an_updated_translation_as_current(tmp_path, capsys):
+    zh, en = _pair()
+    (tmp_path / "zh").mkdir()
+    en.cells[2].source = "The style loss, Eq. (5)."
+    nbformat.write(en, tmp_path / "00_x.ipynb")
+    nbformat.write(zh, tmp_path / "zh" / "00_x.ipynb")
+    target = str(tmp_path / "zh" / "00_x.ipynb")
+    assert tools.main(["zh-check", target]) == 1
+    assert tools.main(["zh-stamp", target, "3"]) == 0
+    assert tools.main(["zh-check", target]) == 0
+    assert tools.main(["zh-stamp", target, "2"]) == 1  # a code cell
+    assert "cell 2 is not a markdown cell" in capsys.readouterr().err

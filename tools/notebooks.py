@@ -787,6 +787,21 @@ def zh_problems(
     return out
 
 
+def zh_stamp(zh: NotebookNode, en: NotebookNode, numbers: Sequence[int]) -> list[int]:
+    """Record, in the Chinese cells ``numbers`` (1-based), the hash of the English cell at the
+    same position: run it after updating their translation. Returns the numbers stamped."""
+    if len(zh.cells) != len(en.cells):
+        raise NotebookToolError(f"{len(zh.cells)} cells, the English lesson has {len(en.cells)}")
+    stamped = []
+    for number in numbers:
+        if not 1 <= number <= len(zh.cells) or zh.cells[number - 1].cell_type != "markdown":
+            raise NotebookToolError(f"cell {number} is not a markdown cell")
+        meta = zh.cells[number - 1].metadata.setdefault("nst_teach", {})
+        meta["source_sha256"] = source_sha256(en.cells[number - 1].source)
+        stamped.append(number)
+    return stamped
+
+
 def english_of(zh_path: Path) -> Path:
     """The English lesson a Chinese one translates: same name, one folder up."""
     return zh_path.resolve().parent.parent / zh_path.name
@@ -829,6 +844,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("files", nargs="+")
         if name == "record":
             p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    p = sub.add_parser("zh-stamp", help="record that Chinese cells translate the current English")
+    p.add_argument("file", type=Path)
+    p.add_argument("cells", nargs="+", type=int, help="cell numbers, as zh-check lists them")
     p = sub.add_parser("slides", help="reveal.js decks")
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--out", type=Path, default=Path("slides"))
@@ -881,6 +899,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 lambda nb, name: zh_problems(nb, read(english_of(Path(name))), glossary),
                 with_name=True,
             )
+        if args.command == "zh-stamp":
+            nb = read(args.file)
+            stamped = zh_stamp(nb, read(english_of(args.file)), args.cells)
+            write_if_changed(nb, args.file)
+            print(f"{args.file}: recorded the English hash of cells {', '.join(map(str, stamped))}")
+            return 0
         if args.command == "check-slides":
             return _for_each(args.files, slide_problems)
         if args.command == "record":
