@@ -5,6 +5,7 @@ exercise checkers' messages in both languages."""
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
 import string
 import sys
@@ -176,6 +177,16 @@ def _covered_messages():
                 continue
             if node.func.id == "tr" and node.args and isinstance(node.args[0], ast.Constant):
                 found.append((module, node.args[0].value))
+            if node.func.id == "tr" and node.args and isinstance(node.args[0], ast.Name):
+                value = getattr(
+                    importlib.import_module(f"nst_teach.exercises.{module}"), node.args[0].id, None
+                )
+                if isinstance(value, str):  # a module constant such as MEAN_NOTE or SHAPES_SUFFIX
+                    found.append((module, value))
+            if node.func.id == "with_notes" and len(node.args) > 1:  # (phrase, note) pairs
+                for pair in ast.walk(node.args[1]):
+                    if isinstance(pair, ast.Constant) and isinstance(pair.value, str):
+                        found.append((module, pair.value))
             if node.func.id == "Exercise":
                 for kw in node.keywords:
                     if kw.arg in {"name", "hint_text"} and isinstance(kw.value, ast.Constant):
@@ -188,9 +199,6 @@ def test_every_covered_message_has_chinese_text_with_the_same_fields():
 
     messages = _covered_messages()
     assert len(messages) >= 30
-    from nst_teach.exercises.core import SHAPES_END, SHAPES_SUFFIX
-
-    messages += [("core", SHAPES_SUFFIX), ("core", SHAPES_END)]
     for module, english in messages:
         assert english in ZH, f"{module}: no Chinese text for {english!r}"
         fields = {f for _, f, _, _ in string.Formatter().parse(english) if f}

@@ -220,7 +220,7 @@ def with_notes(
         diagnosis = problem.split(tr(SHAPES_SUFFIX), 1)[0]
         for phrase, note in notes:
             if tr(phrase) in diagnosis:
-                return f"{problem}: {tr(note)}"
+                return problem + tr(": {note}", note=tr(note))
         return problem
 
     return wrapped

@@ -9,7 +9,7 @@ modules in :data:`COVERED` has its Chinese text here, with the same fields.
 from __future__ import annotations
 
 #: The modules whose messages are all translated (core, and the lessons translated so far).
-COVERED = ("core", "lesson00", "lesson01")
+COVERED = ("core", "lesson00", "lesson01", "lesson02")
 
 ZH: dict[str, str] = {
     # core: check(), hint(), solution()
@@ -43,6 +43,7 @@ ZH: dict[str, str] = {
         "数值与期望值不同（最大差为 {err}）"
     ),
     " (for inputs of shape ": "（输入形状为 ",
+    ": {note}": "：{note}",
     ")": "）",
     # lesson00
     "M_l of conv3_1 at 256 x 256": "256 x 256 图像上 conv3_1 的 M_l",
@@ -132,5 +133,41 @@ ZH: dict[str, str] = {
     "k = 1), pool2 (k = 2, s = 2), then conv3_1. Keep track of j.": (
         "从 conv2_1（r = 10，j = 2）接着往下算：conv2_2、relu2_2（ReLU 相当于 k = 1）、"
         "pool2（k = 2，s = 2），然后是 conv3_1。注意记下 j。"
+    ),
+    # lesson02 (with_notes looks its phrases up too: they must occur in the Chinese diagnoses)
+    "you took a mean instead of a half sum: Eq. (1) is (1/2) times the sum over all N*M "
+    "entries; a mean (the PyTorch tutorial's F.mse_loss) divides by N*M instead": (
+        "你求的是平均值而不是和的一半：式 (1) 是对全部 N*M 个元素求和再乘以 1/2；平均值"
+        "（PyTorch 教程中的 F.mse_loss）则是除以 N*M"
+    ),
+    "2 times": "的 2 倍",
+    "1/2 times": "的 1/2 倍",
+    "sign": "符号",
+    "shape": "形状",
+    "did you forget the factor 1/2?": "是不是忘了因子 1/2？",
+    "the loss is a single number (a 0-d tensor): sum over all entries": (
+        "损失是一个数（0 维张量）：对所有元素求和"
+    ),
+    "content loss, Eq. (1)": "内容损失，式 (1)",
+    "Eq. (1) has a constant in front of the double sum: over which entries does it run, and "
+    "is a sum over them the same number as their mean?": (
+        "式 (1) 的双重求和前面有一个常数：求和遍历哪些元素？对它们求和与求平均得到的是同一个数吗？"
+    ),
+    "gradient of the content loss w.r.t. F, Eq. (2)": "内容损失对 F 的梯度，式 (2)",
+    "the derivative of (F - P)^2 / 2 with respect to F is +(F - P)": "(F - P)^2 / 2 对 F 的导数是 +(F - P)",
+    "the 1/2 cancels the 2 from differentiating the square": "1/2 正好抵消了对平方求导得到的 2",
+    "Only one term of the double sum contains F_ij. Differentiate that term; what happens to "
+    "the 1/2?": "双重求和中只有一项含有 F_ij。对这一项求导；1/2 会怎样？",
+    "you forgot the case split: where Z < 0 the ReLU passes no gradient back": (
+        "你漏掉了分情况讨论：在 Z < 0 处，ReLU 不向回传递梯度"
+    ),
+    "the loss compares F = relu(Z) with P, so the difference is relu(Z) - P, not Z - P": (
+        "损失比较的是 F = relu(Z) 与 P，所以差是 relu(Z) - P，而不是 Z - P"
+    ),
+    "gradient through the ReLU (the case split of Eq. 2)": "穿过 ReLU 的梯度（式 2 的分情况讨论）",
+    "Chain rule through F = relu(Z): what is dF/dZ where Z > 0, and where Z < 0? Which "
+    "difference does the loss see, Z - P or F - P?": (
+        "对 F = relu(Z) 用链式法则：Z > 0 处 dF/dZ 是多少？Z < 0 处呢？损失看到的是哪个差，"
+        "Z - P 还是 F - P？"
     ),
 }
