@@ -9,7 +9,7 @@ modules in :data:`COVERED` has its Chinese text here, with the same fields.
 from __future__ import annotations
 
 #: The modules whose messages are all translated (core, and the lessons translated so far).
-COVERED = ("core", "lesson00", "lesson01", "lesson02")
+COVERED = ("core", "lesson00", "lesson01", "lesson02", "lesson03")
 
 ZH: dict[str, str] = {
     # core: check(), hint(), solution()
@@ -169,5 +169,52 @@ ZH: dict[str, str] = {
     "difference does the loss see, Z - P or F - P?": (
         "对 F = relu(Z) 用链式法则：Z > 0 处 dF/dZ 是多少？Z < 0 处呢？损失看到的是哪个差，"
         "Z - P 还是 F - P？"
+    ),
+    # lesson03
+    "factor": "常数因子",
+    "4 times": "的 4 倍",
+    "1/4 times": "的 1/4 倍",
+    "transpose": "转置",
+    "your matrix is {shape}, M x M: you computed F^T F (positions x "
+    "positions); the Gram matrix is F F^T, N x N (filters x filters)": (
+        "你的矩阵是 {shape}，即 M x M：你算的是 F^T F（位置 x 位置）；格拉姆矩阵是 F F^T，"
+        "N x N（滤波器 x 滤波器）"
+    ),
+    "Eq. (3) has no normalisation: G = F F^T, summed over positions": (
+        "式 (3) 没有归一化：G = F F^T，对位置求和"
+    ),
+    "Gram matrix, Eq. (3)": "格拉姆矩阵，式 (3)",
+    "Entry (i, j) pairs filter i with filter j and sums over the positions. Which matrix "
+    "product of F with itself sums over the position index and leaves an N x N result?": (
+        "元素 (i, j) 把滤波器 i 与滤波器 j 配对，并对位置求和。F 与自身的哪种矩阵乘积会对位置下标求和，"
+        "并留下一个 N x N 的结果？"
+    ),
+    "style loss of one layer, Eq. (4)": "单层的风格损失，式 (4)",
+    "did you forget the 4 in 1/(4 N^2 M^2)?": "是不是忘了 1/(4 N^2 M^2) 中的 4？",
+    "check the normalisation 1/(4 N_l^2 M_l^2): squares of N and M": (
+        "检查归一化系数 1/(4 N_l^2 M_l^2)：N 和 M 都要平方"
+    ),
+    "the loss is a single number: sum over all i, j": "损失是一个数：对所有 i、j 求和",
+    "Build G from F as in Exercise 3.1; N and M come from F's shape. Eq. (4) sums over all "
+    "N x N entries: mind which quantities are squared in the denominator.": (
+        "像练习 3.1 那样由 F 构造 G；N 和 M 取自 F 的形状。式 (4) 对全部 N x N 个元素求和："
+        "注意分母中哪些量是平方。"
+    ),
+    "gradient of E_l w.r.t. F, Eq. (6)": "E_l 对 F 的梯度，式 (6)",
+    "G depends on F through both factors of F F^T: the two terms add up to 2": (
+        "G 通过 F F^T 的两个因子都依赖于 F：两项加起来是 2"
+    ),
+    "the 4 cancels against the 2 from the square and the 2 from F F^T": (
+        "4 与平方求导得到的 2 以及 F F^T 带来的 2 相抵消"
+    ),
+    "the gradient of (G - A)^2 points along +(G - A)": "(G - A)^2 的梯度沿 +(G - A) 方向",
+    "in the N x M layout the gradient is (G - A) F, not F^T (G - A)": (
+        "在 N x M 的布局下，梯度是 (G - A) F，而不是 F^T (G - A)"
+    ),
+    "the gradient has the shape of F, (N, M)": "梯度的形状与 F 相同，为 (N, M)",
+    "Finish the chain rule of the text: sum step 1 times step 2 over i and j. F_ab appears "
+    "in row a of BOTH factors of F F^T; G - A is symmetric, so the two terms you get are equal.": (
+        "完成正文中的链式法则：把第 1 步乘以第 2 步，再对 i 和 j 求和。F_ab 出现在 F F^T 的【两个】因子"
+        "的第 a 行中；G - A 是对称的，所以你得到的两项相等。"
     ),
 }
