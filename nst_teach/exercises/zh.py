@@ -9,7 +9,7 @@ modules in :data:`COVERED` has its Chinese text here, with the same fields.
 from __future__ import annotations
 
 #: The modules whose messages are all translated (core, and the lessons translated so far).
-COVERED = ("core", "lesson00", "lesson01", "lesson02", "lesson03")
+COVERED = ("core", "lesson00", "lesson01", "lesson02", "lesson03", "lesson04")
 
 ZH: dict[str, str] = {
     # core: check(), hint(), solution()
@@ -216,5 +216,36 @@ ZH: dict[str, str] = {
     "in row a of BOTH factors of F F^T; G - A is symmetric, so the two terms you get are equal.": (
         "完成正文中的链式法则：把第 1 步乘以第 2 步，再对 i 和 j 求和。F_ab 出现在 F F^T 的【两个】因子"
         "的第 a 行中；G - A 是对称的，所以你得到的两项相等。"
+    ),
+    # lesson04
+    "return a dict layer name -> weight, got {kind}": "应返回一个 层名 -> 权重 的字典，得到的却是 {kind}",
+    "the weights' keys {got} should be the layers {want}": "权重的键 {got} 应该是这些层 {want}",
+    "every layer has the same share w_l E_l = {share}, but the shares "
+    "should add up to 1 (here they add up to {total}): divide by the number of layers": (
+        "每一层的份额 w_l E_l 都相同，为 {share}，但各份额之和应为 1（这里之和为 {total}）：请除以层数"
+    ),
+    "w_l = 1/L is the paper's choice; here the layers' E_l differ by orders of "
+    "magnitude, so equal weights do not give equal shares": (
+        "w_l = 1/L 是论文的选择；这里各层的 E_l 相差几个数量级，所以相等的权重并不给出相等的份额"
+    ),
+    "you multiplied by E_l; a layer with a large E_l needs a SMALL weight": (
+        "你乘了 E_l；E_l 大的层需要【小】的权重"
+    ),
+    "for E_l = {e} the shares w_l E_l are {shares}": "E_l = {e} 时，份额 w_l E_l 为 {shares}",
+    "equal shares of the style loss at the start": "开始时风格损失的各层份额相等",
+    "Write the two conditions as equations: all products w_l E_l(x_0) are equal, and they add "
+    "up to 1. How many layers share the 1?": (
+        "把两个条件写成方程：所有乘积 w_l E_l(x_0) 都相等，且它们之和为 1。有多少层来分这个 1？"
+    ),
+    "squared MMD with the kernel (x^T y)^2": "核为 (x^T y)^2 的平方 MMD",
+    "the cross term enters with -2": "交叉项带有系数 -2",
+    "average each kernel sum over its pairs: 1/M_x^2, 1/M_y^2 and 1/(M_x M_y)": (
+        "每个核的和都要对其配对数求平均：1/M_x^2、1/M_y^2 和 1/(M_x M_y)"
+    ),
+    "The samples are the COLUMNS of X and Y (one feature vector per position). One matrix "
+    "product gives all inner products between the columns of two matrices at once; Eq. (4.1) "
+    "then needs three averages.": (
+        "样本是 X 和 Y 的【列】（每个位置一个特征向量）。一次矩阵乘法就能一次性给出两个矩阵各列之间的"
+        "全部内积；然后式 (4.1) 需要三个平均值。"
     ),
 }
