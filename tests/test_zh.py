@@ -293,3 +293,13 @@ def test_zh_stamp_marks_an_updated_translation_as_current(tmp_path, capsys):
     assert tools.main(["zh-check", target]) == 0
     assert tools.main(["zh-stamp", target, "2"]) == 1  # a code cell
     assert "cell 2 is not a markdown cell" in capsys.readouterr().err
+
+
+def test_line_break_inside_a_chinese_sentence_is_refused():
+    zh, en = _pair()
+    zh.cells[2].source = "风格\n损失。"
+    assert tools.zh_problems(zh, en) == [
+        "cell 3: a line break between Chinese characters (renders as a space)"
+    ]
+    zh.cells[2].source = "风格损失。\n\n新的段落。\n- 列表"
+    assert tools.zh_problems(zh, en) == []

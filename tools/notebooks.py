@@ -704,6 +704,10 @@ def build_book(
 GLOSSARY = ZH_DIR / "GLOSSARY.tsv"
 
 
+#: A line break inside a Chinese sentence: Markdown renders it as a space between characters.
+CJK_BREAK = re.compile("[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]\n[ ]*[\u3400-\u9fff]")
+
+
 def source_sha256(source: str) -> str:
     """The hash a translated cell records of the English cell it translates.
 
@@ -780,6 +784,10 @@ def zh_problems(
             stale.append(number)
         for found in glossary_problems(z.source, glossary):
             out.append(f"cell {number}: {found}")
+        if CJK_BREAK.search(z.source):
+            out.append(
+                f"cell {number}: a line break between Chinese characters (renders as a space)"
+            )
     if untranslated:
         out.append(f"cells without a recorded source hash: {', '.join(map(str, untranslated))}")
     if stale:
