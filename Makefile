@@ -8,12 +8,16 @@ LAB_ARGS ?=
 LAB_START ?= 00_start_here.ipynb
 # The lessons, in order: always the glob, never a list of names.
 LESSONS = $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+# The Chinese edition (notebooks/zh): only the lessons translated so far are checked
+# (`tools/notebooks.py zh-check`: code identical, no stale cells, the glossary's terms).
+ZH_LESSONS = $(wildcard notebooks/zh/[0-9][0-9]_*.ipynb)
 # `make lab TORCH=cpu`: torch's CPU-only build (about 200 MB instead of about 5 GB with CUDA).
 TORCH ?=
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 # The book and the slides are built from the lessons executed once, in the fast setting, here.
 BUILD_DIR ?= build
 EXECUTED = $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(LESSONS))
+ZH_EXECUTED = $(patsubst notebooks/zh/%,$(BUILD_DIR)/executed/zh/%,$(ZH_LESSONS))
 PACKAGE_SOURCES = $(wildcard nst_teach/*.py nst_teach/exercises/*.py)
 # Book: nbconvert's HTML exporter (installed with the dev tools already; jupyter-book 2 and mystmd
 # would add node packages and a toolchain of their own, quarto a separate binary), with MathJax 2
@@ -75,6 +79,10 @@ lint: $(STAMP)
 	$(BIN)/python tools/notebooks.py check-slides notebooks/[0-9]*.ipynb
 	$(BIN)/python tools/notebooks.py check-hosted notebooks/[0-9]*.ipynb
 	$(BIN)/python tools/notebooks.py check-notes notebooks/[0-9]*.ipynb
+	$(if $(ZH_LESSONS),$(BIN)/python tools/notebooks.py check-clean $(ZH_LESSONS))
+	$(if $(ZH_LESSONS),$(BIN)/python tools/notebooks.py check-slides $(ZH_LESSONS))
+	$(if $(ZH_LESSONS),$(BIN)/python tools/notebooks.py check-notes $(ZH_LESSONS))
+	$(if $(ZH_LESSONS),$(BIN)/python tools/notebooks.py zh-check $(ZH_LESSONS))
 
 format: $(STAMP)
 	$(BIN)/ruff format nst_teach tests benchmarks tools notebooks/conftest.py
@@ -120,9 +128,13 @@ student: $(STAMP)
 $(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $(PACKAGE_SOURCES) | $(STAMP)
 	$(BIN)/python tools/notebooks.py execute $< --out $(BUILD_DIR)/executed
 
-executed: $(EXECUTED)
+# The Chinese lessons run in notebooks/zh, so their exercise checkers speak Chinese.
+$(BUILD_DIR)/executed/zh/%.ipynb: notebooks/zh/%.ipynb $(PACKAGE_SOURCES) | $(STAMP)
+	$(BIN)/python tools/notebooks.py execute $< --out $(BUILD_DIR)/executed/zh
 
-book: $(EXECUTED)
+executed: $(EXECUTED) $(ZH_EXECUTED)
+
+book: $(EXECUTED) $(ZH_EXECUTED)
 	@if ! command -v npm >/dev/null 2>&1; then \
 		echo "npm not found: the book loads MathJax from a CDN"; \
 	elif ! test -f $(BOOK_VENDOR)/mathjax/MathJax.js -a -f $(BOOK_VENDOR)/requirejs/require.js; then \
@@ -130,6 +142,8 @@ book: $(EXECUTED)
 			$(BOOK_NPM) || echo "npm install failed: the book loads MathJax from a CDN"; \
 	fi
 	$(BIN)/python tools/notebooks.py book $(EXECUTED) --out $(BOOK_DIR) --vendor $(BOOK_DIR)/vendor
+	$(if $(ZH_EXECUTED),$(BIN)/python tools/notebooks.py book $(ZH_EXECUTED) --out $(BOOK_DIR)/zh \
+		--vendor $(BOOK_DIR)/vendor --lang zh)
 
 slides: $(EXECUTED)
 	@if ! command -v npm >/dev/null 2>&1; then \

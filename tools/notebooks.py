@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import html
 import os
 import re
@@ -64,6 +65,8 @@ from nbformat import NotebookNode
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
+#: The Chinese edition of the lessons (same file names as the English ones).
+ZH_DIR = Path(__file__).resolve().parent.parent / "notebooks" / "zh"
 CODE_STUB = 'raise NotImplementedError("your code here")'
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 SOLUTION_TAG = "solution"
@@ -302,8 +305,10 @@ def code_cell_number(nb: NotebookNode, prefix: str) -> int:
 
 
 def rendered_notes(nb: NotebookNode, template: str) -> str:
-    """A notes template with each ``[[code:PREFIX]]`` replaced by "code cell N"."""
-    return NOTES_REF.sub(lambda m: f"code cell {code_cell_number(nb, m[1])}", template)
+    """A notes template with each ``[[code:PREFIX]]`` replaced by "code cell N" (in a Chinese
+    lesson, whose metadata has ``nst_teach.language == "zh"``: "代码单元 N")."""
+    word = "代码单元 " if nb.metadata.get("nst_teach", {}).get("language") == "zh" else "code cell "
+    return NOTES_REF.sub(lambda m: f"{word}{code_cell_number(nb, m[1])}", template)
 
 
 def _notes_cells(nb: NotebookNode) -> list[tuple[NotebookNode, str]]:
@@ -571,6 +576,11 @@ FAST_NOTE = (
     "few steps; <code>NST_TEACH_OFFLINE=1</code>: without downloading the ImageNet weights, so "
     "VGG-19 may have seeded random weights). Run the lesson yourself for the full-size pictures."
 )
+FAST_NOTE_ZH = (
+    "本页在快速设置下运行（<code>NST_TEACH_FAST=1</code>：小图像、少步数；"
+    "<code>NST_TEACH_OFFLINE=1</code>：不下载 ImageNet 权重，因此 VGG-19 可能使用带种子的随机权重）。"
+    "亲自运行本课可以得到全尺寸的图片。"
+)
 BOOK_STYLE = (
     "<style>.nst-nav{font-family:sans-serif;max-width:1100px;margin:0.8em auto;padding:0.6em 1em;"
     "background:#f3f6fa;border:1px solid #d0d7de;border-radius:6px;font-size:0.95em}"
@@ -587,8 +597,17 @@ def _nav(prev: tuple[str, str] | None, nxt: tuple[str, str] | None) -> str:
     return " ".join(links)
 
 
+def _language_link(lang: str, name: str) -> str:
+    """The link from a book page to the same lesson in the other language, if there is one."""
+    if lang == "zh":
+        return f'<a href="../{html.escape(name)}" lang="en">English</a>'
+    if (ZH_DIR / name).with_suffix(".ipynb").exists():
+        return f'<a href="zh/{html.escape(name)}" lang="zh">中文版</a>'
+    return ""
+
+
 def build_book(
-    files: Sequence[Path], out_dir: Path, vendor: Path | None = None
+    files: Sequence[Path], out_dir: Path, vendor: Path | None = None, lang: str = "en"
 ) -> tuple[list[Path], bool]:
     """Write one HTML page per (executed) lesson and a contents page; return (paths, offline).
 
@@ -623,9 +642,10 @@ def build_book(
         )
         prev = lessons[i - 1][2:] if i > 0 else None
         nxt = lessons[i + 1][2:] if i + 1 < len(lessons) else None
+        fast = FAST_NOTE_ZH if lang == "zh" else FAST_NOTE
         header = (
-            f'{BOOK_STYLE}<nav class="nst-nav">{_nav(prev, nxt)}'
-            f'<div class="nst-fast">{FAST_NOTE}</div></nav>'
+            f'{BOOK_STYLE}<nav class="nst-nav">{_nav(prev, nxt)}{_language_link(lang, name)}'
+            f'<div class="nst-fast">{fast}</div></nav>'
         )
         footer = f'<nav class="nst-nav">{_nav(prev, nxt)}</nav>'
         body = rewrite_lesson_links(body)
@@ -640,11 +660,31 @@ def build_book(
         f'<li><a href="{html.escape(name)}">{html.escape(title)}</a></li>'
         for _, _, name, title in lessons
     )
+    if lang == "zh":
+        (out_dir / "index.html").write_text(
+            '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
+            '<title>nst-teach：课程</title></head>\n<body style="font-family: sans-serif; '
+            'max-width: 44em; margin: 3em auto; line-height: 1.6">\n'
+            '<p><a href="../index.html" lang="en">English</a></p>\n'
+            "<h1>nst-teach：神经风格迁移，一课一课地学</h1>\n"
+            "<p>Gatys、Ecker 和 Bethge 的神经风格迁移的数学原理：推导、与自动微分对照、运行，"
+            "一课一课地学。可以在这里按顺序阅读，也可以用 <code>make lab</code> 亲自运行。</p>\n"
+            f'<p class="nst-fast">{FAST_NOTE_ZH}</p>\n'
+            f'<ol style="list-style: none; padding-left: 1em">\n{items}\n</ol>\n'
+            "</body></html>\n",
+            encoding="utf-8",
+        )
+        return written, urls is not None
+    chinese = (
+        '<p><a href="zh/index.html" lang="zh">中文版</a></p>\n'
+        if any(ZH_DIR.glob("[0-9][0-9]_*.ipynb"))
+        else ""
+    )
     (out_dir / "index.html").write_text(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<title>nst-teach: the lessons</title></head>\n<body style="font-family: sans-serif; '
         'max-width: 44em; margin: 3em auto; line-height: 1.5">\n'
-        "<h1>nst-teach: neural style transfer, the lessons</h1>\n"
+        f"{chinese}<h1>nst-teach: neural style transfer, the lessons</h1>\n"
         "<p>The mathematics of Gatys, Ecker &amp; Bethge's neural style transfer, derived, "
         "checked against autograd and run, one lesson at a time. Read them here in order, or "
         "run them yourself with <code>make lab</code>.</p>\n"
@@ -657,13 +697,132 @@ def build_book(
     return written, urls is not None
 
 
+# ---------------------------------------------------------------------------- Chinese edition
+
+#: The glossary of the Chinese edition: English term, Chinese term, and the variants that
+#: must not appear in a Chinese lesson (comma-separated), tab-separated, one term a line.
+GLOSSARY = ZH_DIR / "GLOSSARY.tsv"
+
+
+#: A line break inside a Chinese sentence: Markdown renders it as a space between characters.
+CJK_BREAK = re.compile("[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]\n[ ]*[\u3400-\u9fff]")
+
+
+def source_sha256(source: str) -> str:
+    """The hash a translated cell records of the English cell it translates.
+
+    Examples:
+        >>> source_sha256("# Title")[:12]
+        '79aeaf7ba450'
+    """
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def read_glossary(path: Path = GLOSSARY) -> list[tuple[str, str, list[str]]]:
+    """``(english, chinese, forbidden variants)`` for each line of the glossary (``#`` comments)."""
+    terms = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
+            raise NotebookToolError(
+                f"{path}:{number}: expected 'english<TAB>chinese[<TAB>variants]'"
+            )
+        variants = [v.strip() for v in parts[2].split(",") if v.strip()] if len(parts) > 2 else []
+        terms.append((parts[0].strip(), parts[1].strip(), variants))
+    return terms
+
+
+def glossary_problems(text: str, glossary: Sequence[tuple[str, str, list[str]]]) -> list[str]:
+    """The forbidden variants found in ``text``, each with the glossary's term to use instead.
+
+    A variant that is part of the glossary's own term (e.g. "风格损" inside "风格损失") is
+    ignored where it occurs as part of that term.
+
+    Examples:
+        >>> glossary_problems("格拉姆矩阵与克莱姆矩阵", [("Gram matrix", "格拉姆矩阵", ["克莱姆矩阵"])])
+        ["'克莱姆矩阵' (use '格拉姆矩阵' for 'Gram matrix')"]
+    """
+    out = []
+    for english, chinese, variants in glossary:
+        masked = text.replace(chinese, "\0")
+        for variant in variants:
+            if variant in masked:
+                out.append(f"{variant!r} (use {chinese!r} for {english!r})")
+    return out
+
+
+def zh_problems(
+    zh: NotebookNode, en: NotebookNode, glossary: Sequence[tuple[str, str, list[str]]] = ()
+) -> list[str]:
+    """What keeps a Chinese lesson from being in step with its English original.
+
+    Code cells must be byte-identical (same count and order), each markdown cell must record
+    in ``metadata.nst_teach.source_sha256`` the hash of the English cell at its position (a
+    mismatch means the English text changed since translation: the cell is stale), and the
+    Chinese text must use the glossary's terms.
+    """
+    if len(zh.cells) != len(en.cells):
+        return [f"{len(zh.cells)} cells, the English lesson has {len(en.cells)}"]
+    out: list[str] = []
+    stale, untranslated = [], []
+    for number, (z, e) in enumerate(zip(zh.cells, en.cells, strict=True), 1):
+        if z.cell_type != e.cell_type:
+            out.append(f"cell {number} is {z.cell_type}, the English one {e.cell_type}")
+            continue
+        if z.get("id") != e.get("id"):
+            out.append(f"cell {number} has id {z.get('id')!r}, the English one {e.get('id')!r}")
+        if z.cell_type == "code":
+            if z.source != e.source:
+                out.append(f"code cell {number} differs from the English one")
+            continue
+        recorded = z.metadata.get("nst_teach", {}).get("source_sha256")
+        if recorded is None:
+            untranslated.append(number)
+        elif recorded != source_sha256(e.source):
+            stale.append(number)
+        for found in glossary_problems(z.source, glossary):
+            out.append(f"cell {number}: {found}")
+        if CJK_BREAK.search(z.source):
+            out.append(
+                f"cell {number}: a line break between Chinese characters (renders as a space)"
+            )
+    if untranslated:
+        out.append(f"cells without a recorded source hash: {', '.join(map(str, untranslated))}")
+    if stale:
+        out.append(f"stale cells (English changed since translation): {', '.join(map(str, stale))}")
+    return out
+
+
+def zh_stamp(zh: NotebookNode, en: NotebookNode, numbers: Sequence[int]) -> list[int]:
+    """Record, in the Chinese cells ``numbers`` (1-based), the hash of the English cell at the
+    same position: run it after updating their translation. Returns the numbers stamped."""
+    if len(zh.cells) != len(en.cells):
+        raise NotebookToolError(f"{len(zh.cells)} cells, the English lesson has {len(en.cells)}")
+    stamped = []
+    for number in numbers:
+        if not 1 <= number <= len(zh.cells) or zh.cells[number - 1].cell_type != "markdown":
+            raise NotebookToolError(f"cell {number} is not a markdown cell")
+        meta = zh.cells[number - 1].metadata.setdefault("nst_teach", {})
+        meta["source_sha256"] = source_sha256(en.cells[number - 1].source)
+        stamped.append(number)
+    return stamped
+
+
+def english_of(zh_path: Path) -> Path:
+    """The English lesson a Chinese one translates: same name, one folder up."""
+    return zh_path.resolve().parent.parent / zh_path.name
+
+
 # ---------------------------------------------------------------------------- command line
 
 
-def _for_each(files: Iterable[str], check) -> int:  # type: ignore[no-untyped-def]
+def _for_each(files: Iterable[str], check, with_name: bool = False) -> int:  # type: ignore[no-untyped-def]
     bad = 0
     for name in files:
-        problems = check(read(Path(name)))
+        nb = read(Path(name))
+        problems = check(nb, name) if with_name else check(nb)
         if problems:
             bad += 1
             print(f"{name}: {'; '.join(problems)}")
@@ -687,11 +846,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("check-hosted", "exit 1 if a lesson's hosted-install cell is missing or differs"),
         ("sync-notes", "renumber the code cells that speaker notes cite"),
         ("check-notes", "exit 1 if speaker notes cite stale code-cell numbers"),
+        ("zh-check", "exit 1 if a Chinese lesson is out of step with its English one"),
     ]:
         p = sub.add_parser(name, help=text)
         p.add_argument("files", nargs="+")
         if name == "record":
             p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    p = sub.add_parser("zh-stamp", help="record that Chinese cells translate the current English")
+    p.add_argument("file", type=Path)
+    p.add_argument("cells", nargs="+", type=int, help="cell numbers, as zh-check lists them")
     p = sub.add_parser("slides", help="reveal.js decks")
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--out", type=Path, default=Path("slides"))
@@ -705,6 +868,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--out", type=Path, default=Path("book"))
     p.add_argument("--vendor", type=Path, default=None, help="npm prefix with mathjax@2 & co")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="the lessons' language")
     args = parser.parse_args(argv)
 
     try:
@@ -736,6 +900,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "check-notes":
             return _for_each(args.files, notes_problems)
+        if args.command == "zh-check":
+            glossary = read_glossary()
+            return _for_each(
+                args.files,
+                lambda nb, name: zh_problems(nb, read(english_of(Path(name))), glossary),
+                with_name=True,
+            )
+        if args.command == "zh-stamp":
+            nb = read(args.file)
+            stamped = zh_stamp(nb, read(english_of(args.file)), args.cells)
+            write_if_changed(nb, args.file)
+            print(f"{args.file}: recorded the English hash of cells {', '.join(map(str, stamped))}")
+            return 0
         if args.command == "check-slides":
             return _for_each(args.files, slide_problems)
         if args.command == "record":
@@ -754,7 +931,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.files:
                 print("no lessons for the book")
                 return 0
-            written, offline = build_book(args.files, args.out, args.vendor)
+            written, offline = build_book(args.files, args.out, args.vendor, args.lang)
             where = "local MathJax (offline)" if offline else "MathJax from a CDN"
             print(f"{len(written)} pages in {args.out}/ ({where}); open {args.out}/index.html")
             return 0

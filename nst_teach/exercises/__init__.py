@@ -1,5 +1,24 @@
-"""Self-checking exercises for the lessons, one module per lesson (``lesson02``, ...)."""
+"""Self-checking exercises for the lessons, one module per lesson (``lesson02``, ...).
 
-from .core import Exercise, ExerciseFailed, diagnose, function_checker, value_checker
+``set_language("zh")`` makes their messages Chinese (the lessons in ``notebooks/zh/`` do so
+without a line of code: see :func:`~nst_teach.exercises.core.get_language`)."""
 
-__all__ = ["Exercise", "ExerciseFailed", "diagnose", "function_checker", "value_checker"]
+from .core import (
+    Exercise,
+    ExerciseFailed,
+    diagnose,
+    function_checker,
+    get_language,
+    set_language,
+    value_checker,
+)
+
+__all__ = [
+    "Exercise",
+    "ExerciseFailed",
+    "diagnose",
+    "function_checker",
+    "get_language",
+    "set_language",
+    "value_checker",
+]

@@ -13,6 +13,16 @@ Examples:
     'shape (2, 3) is the transpose of the expected (3, 2)'
     >>> diagnose(torch.ones(3), torch.ones(3)) is None
     True
+
+Language. The messages of ``check()``, ``hint()`` and the diagnoses come in English or Chinese
+(``nst_teach/exercises/zh.py`` holds the Chinese text; English is the fallback). The language is
+:func:`set_language`'s, else the environment variable ``NST_TEACH_LANG``, else Chinese when the
+kernel runs in a folder named ``zh`` (Jupyter starts a kernel in its notebook's folder, so the
+lessons in ``notebooks/zh/`` speak Chinese with code cells identical to the English ones), else
+English.
+
+    >>> set_language("zh"); diagnose(-torch.ones(2), torch.ones(2)); set_language(None)
+    '符号反了：你的值是期望值的相反数'
 """
 
 from __future__ import annotations
@@ -21,10 +31,49 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor
+
+LANGUAGES = ("en", "zh")
+_language: str | None = None
+
+
+def set_language(language: str | None) -> None:
+    """Make the exercises speak ``"en"`` or ``"zh"``; ``None`` goes back to the default."""
+    global _language
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
+    _language = language
+
+
+def get_language() -> str:
+    """The exercises' language: set_language's, NST_TEACH_LANG's, "zh" in a ``zh`` folder, or "en"."""
+    if _language is not None:
+        return _language
+    env = os.environ.get("NST_TEACH_LANG", "").strip().lower()
+    if env in LANGUAGES:
+        return env
+    session = os.environ.get("JPY_SESSION_NAME", "")  # the notebook's path, in recent Jupyter
+    if session and Path(session).parent.name == "zh":
+        return "zh"
+    return "zh" if Path.cwd().name == "zh" else "en"
+
+
+def tr(text: str, **fields: Any) -> str:
+    """``text`` (an English message, a template if ``fields`` are given) in the current language.
+
+    Examples:
+        >>> tr("Correct: {name}.", name="x")
+        'Correct: x.'
+    """
+    if get_language() == "zh":
+        from .zh import ZH
+
+        text = ZH.get(text, text)
+    return text.format(**fields) if fields else text
 
 
 class ExerciseFailed(AssertionError):
@@ -45,33 +94,41 @@ def _nice_factor(r: float) -> str:
 def diagnose(got: Any, expected: Tensor, rtol: float = 1e-4, atol: float = 1e-6) -> str | None:
     """Describe how ``got`` differs from ``expected``, or return ``None`` if they agree."""
     if got is None:
-        return "your function returned None: did you forget `return`?"
+        return tr("your function returned None: did you forget `return`?")
     if not isinstance(got, Tensor):
         try:
             got = torch.as_tensor(got, dtype=expected.dtype)
         except Exception:
-            return f"expected a tensor, got {type(got).__name__}"
+            return tr("expected a tensor, got {kind}", kind=type(got).__name__)
     got = got.detach()
     expected = expected.detach()
     if got.shape != expected.shape:
         if got.numel() == expected.numel():
             if got.dim() == 2 and expected.dim() == 2 and got.shape == expected.shape[::-1]:
-                return f"shape {tuple(got.shape)} is the transpose of the expected {tuple(expected.shape)}"
-            return f"shape {tuple(got.shape)} should be {tuple(expected.shape)} (same numbers, other layout?)"
-        return f"shape {tuple(got.shape)} should be {tuple(expected.shape)}"
+                return tr(
+                    "shape {got} is the transpose of the expected {want}",
+                    got=tuple(got.shape),
+                    want=tuple(expected.shape),
+                )
+            return tr(
+                "shape {got} should be {want} (same numbers, other layout?)",
+                got=tuple(got.shape),
+                want=tuple(expected.shape),
+            )
+        return tr("shape {got} should be {want}", got=tuple(got.shape), want=tuple(expected.shape))
     got, expected = got.double(), expected.double()
     if not torch.isfinite(got).all():
-        return "your result contains NaN or infinity"
+        return tr("your result contains NaN or infinity")
     if torch.allclose(got, expected, rtol=rtol, atol=atol):
         return None
     if torch.allclose(-got, expected, rtol=rtol, atol=atol):
-        return "the sign is flipped: your values are the negatives of the expected ones"
+        return tr("the sign is flipped: your values are the negatives of the expected ones")
     if (
         got.dim() == 2
         and got.shape[0] == got.shape[1]
         and torch.allclose(got.T, expected, rtol=rtol, atol=atol)
     ):
-        return "your matrix is the transpose of the expected one"
+        return tr("your matrix is the transpose of the expected one")
     mask = expected.abs() > atol
     if mask.any():
         ratios = got[mask] / expected[mask]
@@ -81,9 +138,12 @@ def diagnose(got: Any, expected: Tensor, rtol: float = 1e-4, atol: float = 1e-6)
             and torch.allclose(ratios, torch.full_like(ratios, r), rtol=1e-3)
             and torch.allclose(got, r * expected, rtol=rtol, atol=atol)
         ):
-            return f"off by a constant factor: your values are {_nice_factor(r)} times the expected ones"
+            return tr(
+                "off by a constant factor: your values are {factor} times the expected ones",
+                factor=_nice_factor(r),
+            )
     err = float((got - expected).abs().max())
-    return f"values differ from the expected ones (largest difference {err:.3g})"
+    return tr("values differ from the expected ones (largest difference {err})", err=f"{err:.3g}")
 
 
 @dataclass
@@ -108,12 +168,16 @@ class Exercise:
         try:
             problem = self.checker(answer)
         except Exception as exc:  # the student's code raised
-            problem = f"calling your code raised {type(exc).__name__}: {exc}"
+            problem = tr("calling your code raised {kind}: {exc}", kind=type(exc).__name__, exc=exc)
         self.passed = problem is None
         if self.passed:
-            print(f"Correct: {self.name}.")
+            print(tr("Correct: {name}.", name=tr(self.name)))
             return True
-        message = f"Not yet: {self.name}: {problem}. (Call .hint() for a hint.)"
+        message = tr(
+            "Not yet: {name}: {problem}. (Call .hint() for a hint.)",
+            name=tr(self.name),
+            problem=problem,
+        )
         print(message)
         if _strict():
             raise ExerciseFailed(message)
@@ -121,15 +185,16 @@ class Exercise:
 
     def hint(self) -> None:
         """Print the hint."""
-        print(f"Hint: {self.hint_text}")
+        print(tr("Hint: {hint}", hint=tr(self.hint_text)))
 
     def solution(self) -> None:
         """Print the solution."""
-        print(f"Solution:\n{self.solution_text}")
+        print(tr("Solution:\n{solution}", solution=self.solution_text))
 
 
 #: What :func:`function_checker` appends to a diagnosis: the shapes of the failing inputs.
 SHAPES_SUFFIX = " (for inputs of shape "
+SHAPES_END = ")"
 
 
 def with_notes(
@@ -152,10 +217,10 @@ def with_notes(
         problem = check(student)
         if problem is None:
             return None
-        diagnosis = problem.split(SHAPES_SUFFIX, 1)[0]
+        diagnosis = problem.split(tr(SHAPES_SUFFIX), 1)[0]
         for phrase, note in notes:
-            if phrase in diagnosis:
-                return f"{problem}: {note}"
+            if tr(phrase) in diagnosis:
+                return problem + tr(": {note}", note=tr(note))
         return problem
 
     return wrapped
@@ -171,12 +236,12 @@ def function_checker(
 
     def check(student: Callable[..., Any]) -> str | None:
         if not callable(student):
-            return f"expected a function, got {type(student).__name__}"
+            return tr("expected a function, got {kind}", kind=type(student).__name__)
         for args in cases:
             problem = diagnose(student(*args), reference(*args), rtol=rtol, atol=atol)
             if problem is not None:
                 shapes = ", ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
-                return f"{problem}{SHAPES_SUFFIX}{shapes})"
+                return f"{problem}{tr(SHAPES_SUFFIX)}{shapes}{tr(SHAPES_END)}"
         return None
 
     return check

@@ -19,7 +19,7 @@ from torch import Tensor
 
 from ..architecture import layer_table
 from ..losses import feature_matrix
-from .core import Exercise, diagnose, function_checker
+from .core import Exercise, diagnose, function_checker, tr
 
 
 def _conv3_1_positions() -> int:
@@ -32,17 +32,17 @@ def _check_m(answer: Any) -> str | None:
     if isinstance(answer, Tensor):
         answer = answer.item() if answer.numel() == 1 else answer
     if not isinstance(answer, int | float) or isinstance(answer, bool):
-        return f"expected a number, got {type(answer).__name__}"
+        return tr("expected a number, got {kind}", kind=type(answer).__name__)
     if answer == 256 * 256:
-        return "that is the number of pixels: conv3_1 comes after two poolings"
+        return tr("that is the number of pixels: conv3_1 comes after two poolings")
     if answer == 256 * 64 * 64:
-        return "that is N_l * M_l, the number of entries of F; M_l counts positions only"
+        return tr("that is N_l * M_l, the number of entries of F; M_l counts positions only")
     if answer == 64:
-        return "that is the side H_l = W_l; M_l is H_l * W_l"
+        return tr("that is the side H_l = W_l; M_l is H_l * W_l")
     if answer == 128 * 128:
-        return "conv3_1 comes after two poolings (pool1 and pool2), not one"
+        return tr("conv3_1 comes after two poolings (pool1 and pool2), not one")
     if answer != expected:
-        return f"{answer} is not H_l * W_l for conv3_1"
+        return tr("{answer} is not H_l * W_l for conv3_1", answer=answer)
     return None
 
 
@@ -68,21 +68,24 @@ _flatten_check = function_checker(_flatten_reference, _CASES)
 
 def _check_flatten(student: Any) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     act = _CASES[0][0]
     got = student(act)
     if isinstance(got, Tensor) and got.shape == (act.shape[2] * act.shape[3], act.shape[1]):
-        return (
-            f"your matrix has shape {tuple(got.shape)}: that is M x N; the paper's F^l is "
-            "N_l x M_l (one row per filter)"
+        return tr(
+            "your matrix has shape {shape}: that is M x N; the paper's F^l is "
+            "N_l x M_l (one row per filter)",
+            shape=tuple(got.shape),
         )
     if isinstance(got, Tensor) and got.dim() == 3:
-        return f"shape {tuple(got.shape)}: drop the batch dimension, F^l is 2-D (N_l, M_l)"
+        return tr(
+            "shape {shape}: drop the batch dimension, F^l is 2-D (N_l, M_l)", shape=tuple(got.shape)
+        )
     if isinstance(got, Tensor) and got.shape == (act.shape[1], act.shape[2] * act.shape[3]):
         # same shape: maybe the positions were ordered column by column
         col = act[0].transpose(1, 2).reshape(act.shape[1], -1)
         if diagnose(got, col) is None:
-            return "the positions are ordered column by column; flatten row by row (H, then W)"
+            return tr("the positions are ordered column by column; flatten row by row (H, then W)")
     return _flatten_check(student)
 
 

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 
 from ..architecture import layer_table
 from ..vgg import IMAGENET_MEAN, IMAGENET_STD
-from .core import Exercise, diagnose
+from .core import Exercise, diagnose, tr
 
 _MEAN = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
 _STD = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
@@ -37,22 +37,22 @@ def _normalize_reference(image: Tensor) -> Tensor:
 
 def _check_normalize(student: Any) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     g = torch.Generator().manual_seed(1)
     image = torch.rand(1, 3, 4, 5, generator=g)
     got = student(image.clone())
     expected = _normalize_reference(image)
     if isinstance(got, Tensor) and got.shape == expected.shape:
         if torch.allclose(got, (image - _MEAN) * _STD, atol=1e-6):
-            return "you multiplied by the standard deviation; divide by it"
+            return tr("you multiplied by the standard deviation; divide by it")
         if torch.allclose(got, image / _STD - _MEAN, atol=1e-6):
-            return "subtract the mean first, then divide: (x - mean) / std"
+            return tr("subtract the mean first, then divide: (x - mean) / std")
         if torch.allclose(got, (image - _MEAN.flip(1)) / _STD.flip(1), atol=1e-6):
-            return "the channels are in the wrong order: the image is RGB, so are mean and std"
+            return tr("the channels are in the wrong order: the image is RGB, so are mean and std")
         if torch.allclose(got, image - _MEAN, atol=1e-6):
-            return "you subtracted the mean but did not divide by the standard deviation"
+            return tr("you subtracted the mean but did not divide by the standard deviation")
     problem = diagnose(got, expected)
-    return None if problem is None else f"{problem} (for an image of shape (1, 3, 4, 5))"
+    return None if problem is None else problem + tr(" (for an image of shape (1, 3, 4, 5))")
 
 
 normalize = Exercise(
@@ -82,24 +82,28 @@ _SIDE_CASES = [(256, 1), (256, 3), (224, 5), (100, 3), (255, 1), (37, 2)]
 
 def _check_side(student: Callable[[int, int], Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     for side, k in _SIDE_CASES:
         got, expected = student(side, k), _side_after(side, k)
         if isinstance(got, Tensor):
             got = got.item()
         if got == expected:
             continue
+        case = tr(
+            "for side={side}, k={k} you gave {got}, expected {expected}",
+            side=side,
+            k=k,
+            got=got,
+            expected=expected,
+        )
         if isinstance(got, float) and got == side / 2**k:
-            return (
-                f"for side={side}, k={k} you gave {got}, expected {expected}: sides are whole "
-                "numbers, and a 2 x 2 pooling with stride 2 drops an odd last row (use //)"
+            return case + tr(
+                ": sides are whole numbers, and a 2 x 2 pooling with stride 2 drops an odd last "
+                "row (use //)"
             )
         if got == -(-side // 2**k):
-            return (
-                f"for side={side}, k={k} you gave {got}, expected {expected}: PyTorch pools "
-                "with ceil_mode=False, so it rounds down"
-            )
-        return f"for side={side}, k={k} you gave {got}, expected {expected}"
+            return case + tr(": PyTorch pools with ceil_mode=False, so it rounds down")
+        return case
     return None
 
 
@@ -124,22 +128,29 @@ _PARAM_CASES = [(3, 64, 3), (64, 64, 3), (256, 512, 3), (512, 512, 1), (16, 8, 5
 
 def _check_params(student: Callable[[int, int, int], Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     for c_in, c_out, k in _PARAM_CASES:
         got, expected = student(c_in, c_out, k), _params_reference(c_in, c_out, k)
         if isinstance(got, Tensor):
             got = got.item()
         if got == expected:
             continue
-        case = f"for c_in={c_in}, c_out={c_out}, k={k} you gave {got}, expected {expected}"
+        case = tr(
+            "for c_in={c_in}, c_out={c_out}, k={k} you gave {got}, expected {expected}",
+            c_in=c_in,
+            c_out=c_out,
+            k=k,
+            got=got,
+            expected=expected,
+        )
         if got == c_out * c_in * k * k:
-            return f"{case}: you forgot the biases, one per output channel"
+            return case + tr(": you forgot the biases, one per output channel")
         if got == c_out * c_in * k * k + c_in:
-            return f"{case}: there is one bias per OUTPUT channel"
+            return case + tr(": there is one bias per OUTPUT channel")
         if got == c_out * c_in * k + c_out:
-            return f"{case}: a kernel is k x k, so k**2 weights per input channel"
+            return case + tr(": a kernel is k x k, so k**2 weights per input channel")
         if got == c_out * k * k + c_out:
-            return f"{case}: each filter spans all c_in input channels"
+            return case + tr(": each filter spans all c_in input channels")
         return case
     return None
 
@@ -159,20 +170,18 @@ def _check_receptive_field(answer: Any) -> str | None:
     if isinstance(answer, Tensor):
         answer = answer.item()
     if not isinstance(answer, (int, float)):
-        return f"expected a number of pixels, got {type(answer).__name__}"
+        return tr("expected a number of pixels, got {kind}", kind=type(answer).__name__)
     expected = layer_table(64, 64, ["relu3_1"])[0]["receptive_field"]
     if answer == expected:
         return None
+    gave = tr("you gave {answer}, expected {expected}", answer=answer, expected=expected)
     if answer == 20:  # kept j = 2 after pool2
-        return (
-            f"you gave {answer}, expected {expected}: pool2 doubles the jump, so conv3_1 adds "
-            "(3 - 1) * 4, not (3 - 1) * 2"
-        )
+        return gave + tr(": pool2 doubles the jump, so conv3_1 adds (3 - 1) * 4, not (3 - 1) * 2")
     if answer == 16:
-        return f"you gave {answer}, expected {expected}: you stopped at pool2; conv3_1 adds (3 - 1) * 4"
+        return gave + tr(": you stopped at pool2; conv3_1 adds (3 - 1) * 4")
     if answer == 7:
-        return f"you gave {answer}, expected {expected}: every step adds (k - 1) * j, with j the jump so far"
-    return f"you gave {answer}, expected {expected}"
+        return gave + tr(": every step adds (k - 1) * j, with j the jump so far")
+    return gave
 
 
 receptive_field_relu3_1 = Exercise(

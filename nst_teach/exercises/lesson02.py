@@ -22,7 +22,7 @@ from torch import Tensor
 
 from ..losses import content_loss as _content_loss
 from ..losses import content_loss_grad as _content_loss_grad
-from .core import Exercise, function_checker, with_notes
+from .core import Exercise, function_checker, tr, with_notes
 
 _g = torch.Generator().manual_seed(2)
 #: Test cases: feature matrices (N, M) and activations (1, N, H, W).
@@ -77,7 +77,7 @@ def _check_content_loss(student: Any) -> str | None:
             and torch.allclose(got.double(), _mean_forms(F, P)[i].double(), rtol=1e-4)
             for got, (F, P) in zip(answers, CASES)
         ):
-            return MEAN_NOTE
+            return tr(MEAN_NOTE)
     return problem
 
 
@@ -117,9 +117,9 @@ def _check_relu_grad(student: Any) -> str | None:
     got = student(pre, target)
     if isinstance(got, Tensor) and got.shape == pre.shape:
         if torch.allclose(got, torch.relu(pre) - target, atol=1e-6):
-            return "you forgot the case split: where Z < 0 the ReLU passes no gradient back"
+            return tr("you forgot the case split: where Z < 0 the ReLU passes no gradient back")
         if torch.allclose(got, (pre - target) * (pre > 0), atol=1e-6):
-            return (
+            return tr(
                 "the loss compares F = relu(Z) with P, so the difference is relu(Z) - P, not Z - P"
             )
     return problem

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .core import Exercise, function_checker, with_notes
+from .core import Exercise, function_checker, tr, with_notes
 
 _g = torch.Generator().manual_seed(4)
 
@@ -47,13 +47,17 @@ def balanced_reference(e_start: Mapping[str, float]) -> dict[str, float]:
 
 def _check_balanced(student: Any) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     for e_start in E_CASES:
         got = student(dict(e_start))
         if not isinstance(got, Mapping):
-            return f"return a dict layer name -> weight, got {type(got).__name__}"
+            return tr("return a dict layer name -> weight, got {kind}", kind=type(got).__name__)
         if set(got) != set(e_start):
-            return f"the weights' keys {sorted(got)} should be the layers {sorted(e_start)}"
+            return tr(
+                "the weights' keys {got} should be the layers {want}",
+                got=sorted(got),
+                want=sorted(e_start),
+            )
         expected = balanced_reference(e_start)
         values = {n: float(got[n]) for n in e_start}
         if all(abs(values[n] - expected[n]) <= 1e-6 * abs(expected[n]) for n in e_start):
@@ -61,12 +65,14 @@ def _check_balanced(student: Any) -> str | None:
         shares = [values[n] * e_start[n] for n in e_start]
         total = sum(shares)
         if max(shares) - min(shares) <= 1e-6 * max(abs(s) for s in shares) and total != 0:
-            return (
-                f"every layer has the same share w_l E_l = {shares[0]:.3g}, but the shares "
-                f"should add up to 1 (here they add up to {total:.3g}): divide by the number of layers"
+            return tr(
+                "every layer has the same share w_l E_l = {share}, but the shares "
+                "should add up to 1 (here they add up to {total}): divide by the number of layers",
+                share=f"{shares[0]:.3g}",
+                total=f"{total:.3g}",
             )
         if all(abs(values[n] - 1 / len(e_start)) < 1e-9 for n in e_start):
-            return (
+            return tr(
                 "w_l = 1/L is the paper's choice; here the layers' E_l differ by orders of "
                 "magnitude, so equal weights do not give equal shares"
             )
@@ -74,8 +80,12 @@ def _check_balanced(student: Any) -> str | None:
             abs(values[n] - len(e_start) * e_start[n]) <= 1e-6 * abs(len(e_start) * e_start[n])
             for n in e_start
         ):
-            return "you multiplied by E_l; a layer with a large E_l needs a SMALL weight"
-        return f"for E_l = {e_start} the shares w_l E_l are {[round(s, 4) for s in shares]}"
+            return tr("you multiplied by E_l; a layer with a large E_l needs a SMALL weight")
+        return tr(
+            "for E_l = {e} the shares w_l E_l are {shares}",
+            e=e_start,
+            shares=[round(s, 4) for s in shares],
+        )
     return None
 
 

@@ -1,0 +1,251 @@
+"""Chinese text of the exercises' messages: English message (or template) -> Chinese.
+
+:func:`nst_teach.exercises.core.tr` looks a message up here when the language is ``"zh"`` and
+falls back to the English text. Templates keep their ``{fields}``; exercise names and hints are
+looked up by their English text too. ``tests/test_zh.py`` checks that every message of the
+modules in :data:`COVERED` has its Chinese text here, with the same fields.
+"""
+
+from __future__ import annotations
+
+#: The modules whose messages are all translated (core, and the lessons translated so far).
+COVERED = ("core", "lesson00", "lesson01", "lesson02", "lesson03", "lesson04")
+
+ZH: dict[str, str] = {
+    # core: check(), hint(), solution()
+    "Correct: {name}.": "正确：{name}。",
+    "Not yet: {name}: {problem}. (Call .hint() for a hint.)": (
+        "还不对：{name}：{problem}。（调用 .hint() 获取提示。）"
+    ),
+    "Hint: {hint}": "提示：{hint}",
+    "Solution:\n{solution}": "答案：\n{solution}",
+    "calling your code raised {kind}: {exc}": "调用你的代码时抛出了 {kind}：{exc}",
+    # core: diagnoses
+    "your function returned None: did you forget `return`?": (
+        "你的函数返回了 None：是不是忘了写 `return`？"
+    ),
+    "expected a tensor, got {kind}": "期望得到一个张量，得到的却是 {kind}",
+    "expected a function, got {kind}": "期望得到一个函数，得到的却是 {kind}",
+    "shape {got} is the transpose of the expected {want}": "形状 {got} 是期望形状 {want} 的转置",
+    "shape {got} should be {want} (same numbers, other layout?)": (
+        "形状 {got} 应为 {want}（元素个数相同，是不是排列方式不对？）"
+    ),
+    "shape {got} should be {want}": "形状 {got} 应为 {want}",
+    "your result contains NaN or infinity": "你的结果中含有 NaN 或无穷大",
+    "the sign is flipped: your values are the negatives of the expected ones": (
+        "符号反了：你的值是期望值的相反数"
+    ),
+    "your matrix is the transpose of the expected one": "你的矩阵是期望矩阵的转置",
+    "off by a constant factor: your values are {factor} times the expected ones": (
+        "差了一个常数因子：你的值是期望值的 {factor} 倍"
+    ),
+    "values differ from the expected ones (largest difference {err})": (
+        "数值与期望值不同（最大差为 {err}）"
+    ),
+    " (for inputs of shape ": "（输入形状为 ",
+    ": {note}": "：{note}",
+    ")": "）",
+    # lesson00
+    "M_l of conv3_1 at 256 x 256": "256 x 256 图像上 conv3_1 的 M_l",
+    "Each pooling before a layer halves the side. Which poolings come before conv3_1?": (
+        "一层之前的每次汇聚都把边长减半。conv3_1 之前有哪几次汇聚？"
+    ),
+    "expected a number, got {kind}": "期望得到一个数，得到的却是 {kind}",
+    "that is the number of pixels: conv3_1 comes after two poolings": (
+        "这是像素的个数：conv3_1 位于两次汇聚之后"
+    ),
+    "that is N_l * M_l, the number of entries of F; M_l counts positions only": (
+        "这是 N_l * M_l，即 F 的元素个数；M_l 只计位置数"
+    ),
+    "that is the side H_l = W_l; M_l is H_l * W_l": "这是边长 H_l = W_l；M_l 是 H_l * W_l",
+    "conv3_1 comes after two poolings (pool1 and pool2), not one": (
+        "conv3_1 位于两次汇聚（pool1 和 pool2）之后，而不是一次"
+    ),
+    "{answer} is not H_l * W_l for conv3_1": "{answer} 不是 conv3_1 的 H_l * W_l",
+    "the feature matrix F^l": "特征矩阵 F^l",
+    "An activation has shape (1, N, H, W). Take the one image, then merge the last two axes.": (
+        "激活值的形状是 (1, N, H, W)。先取出这唯一的一张图像，再把最后两个轴合并。"
+    ),
+    "your matrix has shape {shape}: that is M x N; the paper's F^l is "
+    "N_l x M_l (one row per filter)": (
+        "你的矩阵形状是 {shape}：这是 M x N；论文的 F^l 是 N_l x M_l（每个滤波器一行）"
+    ),
+    "shape {shape}: drop the batch dimension, F^l is 2-D (N_l, M_l)": (
+        "形状 {shape}：去掉批量维度，F^l 是二维的 (N_l, M_l)"
+    ),
+    "the positions are ordered column by column; flatten row by row (H, then W)": (
+        "位置是按列排列的；请按行展平（先 H，后 W）"
+    ),
+    # lesson01
+    "ImageNet normalisation": "ImageNet 归一化",
+    "Eq. (1.1) needs one mean and one std per channel. Which shape must those tensors have "
+    "so that PyTorch broadcasts them over the batch, the rows and the columns of (B, 3, H, W)?": (
+        "式 (1.1) 对每个通道需要一个均值和一个标准差。这两个张量应该是什么形状，PyTorch 才会把它们"
+        "广播到 (B, 3, H, W) 的批量、行和列上？"
+    ),
+    "you multiplied by the standard deviation; divide by it": "你乘了标准差；应该除以它",
+    "subtract the mean first, then divide: (x - mean) / std": "先减去均值，再相除：(x - mean) / std",
+    "the channels are in the wrong order: the image is RGB, so are mean and std": (
+        "通道顺序不对：图像是 RGB 顺序，均值和标准差也是"
+    ),
+    "you subtracted the mean but did not divide by the standard deviation": (
+        "你减去了均值，但没有除以标准差"
+    ),
+    " (for an image of shape (1, 3, 4, 5))": "（输入图像的形状为 (1, 3, 4, 5)）",
+    "the side after k poolings": "k 次汇聚之后的边长",
+    "Put k = 3, s = 2 and p = 0 into Eq. (1.2) for one pooling, try it on an odd side such as "
+    "7, then repeat it k times.": (
+        "对一次汇聚，把 k = 3、s = 2、p = 0 代入式 (1.2)，在奇数边长（如 7）上试一试，然后重复 k 次。"
+    ),
+    "for side={side}, k={k} you gave {got}, expected {expected}": (
+        "side={side}、k={k} 时你给出 {got}，期望是 {expected}"
+    ),
+    ": sides are whole numbers, and a 2 x 2 pooling with stride 2 drops an odd last "
+    "row (use //)": "：边长是整数，步幅为 2 的 2 x 2 汇聚会丢掉奇数边长的最后一行（用 //）",
+    ": PyTorch pools with ceil_mode=False, so it rounds down": (
+        "：PyTorch 汇聚时 ceil_mode=False，所以是向下取整"
+    ),
+    "parameters of a convolution": "卷积层的参数个数",
+    "List every number that ONE filter of the layer learns (it looks at all input channels "
+    "over a k x k window); then count the filters.": (
+        "列出该层的【一个】滤波器要学习的每一个数（它在 k x k 的窗口上看所有输入通道），再数一数有多少个滤波器。"
+    ),
+    "for c_in={c_in}, c_out={c_out}, k={k} you gave {got}, expected {expected}": (
+        "c_in={c_in}、c_out={c_out}、k={k} 时你给出 {got}，期望是 {expected}"
+    ),
+    ": you forgot the biases, one per output channel": "：你漏掉了偏置，每个输出通道一个",
+    ": there is one bias per OUTPUT channel": "：每个【输出】通道一个偏置",
+    ": a kernel is k x k, so k**2 weights per input channel": (
+        "：卷积核是 k x k 的，所以每个输入通道有 k**2 个权重"
+    ),
+    ": each filter spans all c_in input channels": "：每个滤波器覆盖全部 c_in 个输入通道",
+    "expected a number of pixels, got {kind}": "期望得到一个像素数，得到的却是 {kind}",
+    "you gave {answer}, expected {expected}": "你给出 {answer}，期望是 {expected}",
+    ": pool2 doubles the jump, so conv3_1 adds (3 - 1) * 4, not (3 - 1) * 2": (
+        "：pool2 使跳距加倍，所以 conv3_1 增加 (3 - 1) * 4，而不是 (3 - 1) * 2"
+    ),
+    ": you stopped at pool2; conv3_1 adds (3 - 1) * 4": "：你停在了 pool2；conv3_1 还要增加 (3 - 1) * 4",
+    ": every step adds (k - 1) * j, with j the jump so far": (
+        "：每一步增加 (k - 1) * j，j 是到此为止的跳距"
+    ),
+    "receptive field of relu3_1, by Eq. (1.3)": "按式 (1.3) 计算 relu3_1 的感受野",
+    "Continue the worked example past conv2_1 (r = 10, j = 2): conv2_2, relu2_2 (a ReLU is "
+    "k = 1), pool2 (k = 2, s = 2), then conv3_1. Keep track of j.": (
+        "从 conv2_1（r = 10，j = 2）接着往下算：conv2_2、relu2_2（ReLU 相当于 k = 1）、"
+        "pool2（k = 2，s = 2），然后是 conv3_1。注意记下 j。"
+    ),
+    # lesson02 (with_notes looks its phrases up too: they must occur in the Chinese diagnoses)
+    "you took a mean instead of a half sum: Eq. (1) is (1/2) times the sum over all N*M "
+    "entries; a mean (the PyTorch tutorial's F.mse_loss) divides by N*M instead": (
+        "你求的是平均值而不是和的一半：式 (1) 是对全部 N*M 个元素求和再乘以 1/2；平均值"
+        "（PyTorch 教程中的 F.mse_loss）则是除以 N*M"
+    ),
+    "2 times": "的 2 倍",
+    "1/2 times": "的 1/2 倍",
+    "sign": "符号",
+    "shape": "形状",
+    "did you forget the factor 1/2?": "是不是忘了因子 1/2？",
+    "the loss is a single number (a 0-d tensor): sum over all entries": (
+        "损失是一个数（0 维张量）：对所有元素求和"
+    ),
+    "content loss, Eq. (1)": "内容损失，式 (1)",
+    "Eq. (1) has a constant in front of the double sum: over which entries does it run, and "
+    "is a sum over them the same number as their mean?": (
+        "式 (1) 的双重求和前面有一个常数：求和遍历哪些元素？对它们求和与求平均得到的是同一个数吗？"
+    ),
+    "gradient of the content loss w.r.t. F, Eq. (2)": "内容损失对 F 的梯度，式 (2)",
+    "the derivative of (F - P)^2 / 2 with respect to F is +(F - P)": "(F - P)^2 / 2 对 F 的导数是 +(F - P)",
+    "the 1/2 cancels the 2 from differentiating the square": "1/2 正好抵消了对平方求导得到的 2",
+    "Only one term of the double sum contains F_ij. Differentiate that term; what happens to "
+    "the 1/2?": "双重求和中只有一项含有 F_ij。对这一项求导；1/2 会怎样？",
+    "you forgot the case split: where Z < 0 the ReLU passes no gradient back": (
+        "你漏掉了分情况讨论：在 Z < 0 处，ReLU 不向回传递梯度"
+    ),
+    "the loss compares F = relu(Z) with P, so the difference is relu(Z) - P, not Z - P": (
+        "损失比较的是 F = relu(Z) 与 P，所以差是 relu(Z) - P，而不是 Z - P"
+    ),
+    "gradient through the ReLU (the case split of Eq. 2)": "穿过 ReLU 的梯度（式 2 的分情况讨论）",
+    "Chain rule through F = relu(Z): what is dF/dZ where Z > 0, and where Z < 0? Which "
+    "difference does the loss see, Z - P or F - P?": (
+        "对 F = relu(Z) 用链式法则：Z > 0 处 dF/dZ 是多少？Z < 0 处呢？损失看到的是哪个差，"
+        "Z - P 还是 F - P？"
+    ),
+    # lesson03
+    "factor": "常数因子",
+    "4 times": "的 4 倍",
+    "1/4 times": "的 1/4 倍",
+    "transpose": "转置",
+    "your matrix is {shape}, M x M: you computed F^T F (positions x "
+    "positions); the Gram matrix is F F^T, N x N (filters x filters)": (
+        "你的矩阵是 {shape}，即 M x M：你算的是 F^T F（位置 x 位置）；格拉姆矩阵是 F F^T，"
+        "N x N（滤波器 x 滤波器）"
+    ),
+    "Eq. (3) has no normalisation: G = F F^T, summed over positions": (
+        "式 (3) 没有归一化：G = F F^T，对位置求和"
+    ),
+    "Gram matrix, Eq. (3)": "格拉姆矩阵，式 (3)",
+    "Entry (i, j) pairs filter i with filter j and sums over the positions. Which matrix "
+    "product of F with itself sums over the position index and leaves an N x N result?": (
+        "元素 (i, j) 把滤波器 i 与滤波器 j 配对，并对位置求和。F 与自身的哪种矩阵乘积会对位置下标求和，"
+        "并留下一个 N x N 的结果？"
+    ),
+    "style loss of one layer, Eq. (4)": "单层的风格损失，式 (4)",
+    "did you forget the 4 in 1/(4 N^2 M^2)?": "是不是忘了 1/(4 N^2 M^2) 中的 4？",
+    "check the normalisation 1/(4 N_l^2 M_l^2): squares of N and M": (
+        "检查归一化系数 1/(4 N_l^2 M_l^2)：N 和 M 都要平方"
+    ),
+    "the loss is a single number: sum over all i, j": "损失是一个数：对所有 i、j 求和",
+    "Build G from F as in Exercise 3.1; N and M come from F's shape. Eq. (4) sums over all "
+    "N x N entries: mind which quantities are squared in the denominator.": (
+        "像练习 3.1 那样由 F 构造 G；N 和 M 取自 F 的形状。式 (4) 对全部 N x N 个元素求和："
+        "注意分母中哪些量是平方。"
+    ),
+    "gradient of E_l w.r.t. F, Eq. (6)": "E_l 对 F 的梯度，式 (6)",
+    "G depends on F through both factors of F F^T: the two terms add up to 2": (
+        "G 通过 F F^T 的两个因子都依赖于 F：两项加起来是 2"
+    ),
+    "the 4 cancels against the 2 from the square and the 2 from F F^T": (
+        "4 与平方求导得到的 2 以及 F F^T 带来的 2 相抵消"
+    ),
+    "the gradient of (G - A)^2 points along +(G - A)": "(G - A)^2 的梯度沿 +(G - A) 方向",
+    "in the N x M layout the gradient is (G - A) F, not F^T (G - A)": (
+        "在 N x M 的布局下，梯度是 (G - A) F，而不是 F^T (G - A)"
+    ),
+    "the gradient has the shape of F, (N, M)": "梯度的形状与 F 相同，为 (N, M)",
+    "Finish the chain rule of the text: sum step 1 times step 2 over i and j. F_ab appears "
+    "in row a of BOTH factors of F F^T; G - A is symmetric, so the two terms you get are equal.": (
+        "完成正文中的链式法则：把第 1 步乘以第 2 步，再对 i 和 j 求和。F_ab 出现在 F F^T 的【两个】因子"
+        "的第 a 行中；G - A 是对称的，所以你得到的两项相等。"
+    ),
+    # lesson04
+    "return a dict layer name -> weight, got {kind}": "应返回一个 层名 -> 权重 的字典，得到的却是 {kind}",
+    "the weights' keys {got} should be the layers {want}": "权重的键 {got} 应该是这些层 {want}",
+    "every layer has the same share w_l E_l = {share}, but the shares "
+    "should add up to 1 (here they add up to {total}): divide by the number of layers": (
+        "每一层的份额 w_l E_l 都相同，为 {share}，但各份额之和应为 1（这里之和为 {total}）：请除以层数"
+    ),
+    "w_l = 1/L is the paper's choice; here the layers' E_l differ by orders of "
+    "magnitude, so equal weights do not give equal shares": (
+        "w_l = 1/L 是论文的选择；这里各层的 E_l 相差几个数量级，所以相等的权重并不给出相等的份额"
+    ),
+    "you multiplied by E_l; a layer with a large E_l needs a SMALL weight": (
+        "你乘了 E_l；E_l 大的层需要【小】的权重"
+    ),
+    "for E_l = {e} the shares w_l E_l are {shares}": "E_l = {e} 时，份额 w_l E_l 为 {shares}",
+    "equal shares of the style loss at the start": "开始时风格损失的各层份额相等",
+    "Write the two conditions as equations: all products w_l E_l(x_0) are equal, and they add "
+    "up to 1. How many layers share the 1?": (
+        "把两个条件写成方程：所有乘积 w_l E_l(x_0) 都相等，且它们之和为 1。有多少层来分这个 1？"
+    ),
+    "squared MMD with the kernel (x^T y)^2": "核为 (x^T y)^2 的平方 MMD",
+    "the cross term enters with -2": "交叉项带有系数 -2",
+    "average each kernel sum over its pairs: 1/M_x^2, 1/M_y^2 and 1/(M_x M_y)": (
+        "每个核的和都要对其配对数求平均：1/M_x^2、1/M_y^2 和 1/(M_x M_y)"
+    ),
+    "The samples are the COLUMNS of X and Y (one feature vector per position). One matrix "
+    "product gives all inner products between the columns of two matrices at once; Eq. (4.1) "
+    "then needs three averages.": (
+        "样本是 X 和 Y 的【列】（每个位置一个特征向量）。一次矩阵乘法就能一次性给出两个矩阵各列之间的"
+        "全部内积；然后式 (4.1) 需要三个平均值。"
+    ),
+}
