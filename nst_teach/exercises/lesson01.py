@@ -111,8 +111,9 @@ side_after_pooling = Exercise(
     name="the side after k poolings",
     checker=_check_side,
     hint_text=(
-        "Put k = 3, s = 2 and p = 0 into Eq. (1.2) for one pooling, try it on an odd side such as "
-        "7, then repeat it k times."
+        "One 2 x 2 pooling with stride 2 is Eq. (1.2) with kernel size 2, s = 2 and p = 0 (that "
+        "kernel size is not this function's k, which counts poolings); try it on an odd side "
+        "such as 7, then repeat it k times."
     ),
     solution_text="def side_after_pooling(side, k):\n    for _ in range(k):\n        side = side // 2\n    return side",
 )

@@ -93,9 +93,11 @@ ZH: dict[str, str] = {
     ),
     " (for an image of shape (1, 3, 4, 5))": "（输入图像的形状为 (1, 3, 4, 5)）",
     "the side after k poolings": "k 次汇聚之后的边长",
-    "Put k = 3, s = 2 and p = 0 into Eq. (1.2) for one pooling, try it on an odd side such as "
-    "7, then repeat it k times.": (
-        "对一次汇聚，把 k = 3、s = 2、p = 0 代入式 (1.2)，在奇数边长（如 7）上试一试，然后重复 k 次。"
+    "One 2 x 2 pooling with stride 2 is Eq. (1.2) with kernel size 2, s = 2 and p = 0 (that "
+    "kernel size is not this function's k, which counts poolings); try it on an odd side "
+    "such as 7, then repeat it k times.": (
+        "一次步幅为 2 的 2 x 2 汇聚就是式 (1.2) 取核大小 2、s = 2、p = 0（这个核大小不是本函数的 k，"
+        "k 数的是汇聚的次数）；在奇数边长（如 7）上试一试，然后重复 k 次。"
     ),
     "for side={side}, k={k} you gave {got}, expected {expected}": (
         "side={side}、k={k} 时你给出 {got}，期望是 {expected}"
