@@ -1,0 +1,87 @@
+"""The on-disk cache of stylize results: a hit does not run, the key sees every argument."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from nst_teach import cache
+
+KW = {
+    "size": 24,
+    "steps": 3,
+    "weights": "random",
+    "style_layers": ["conv1_1"],
+    "content_layers": ["conv1_2"],
+    "progress": False,
+}
+
+
+@pytest.fixture()
+def images():
+    g = torch.Generator().manual_seed(0)
+    return torch.rand(1, 3, 24, 24, generator=g), torch.rand(1, 3, 24, 24, generator=g)
+
+
+@pytest.fixture()
+def counted(monkeypatch):
+    calls = []
+    real = cache.stylize
+
+    def stylize(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cache, "stylize", stylize)
+    return calls
+
+
+def test_second_call_is_read_from_disk(tmp_path, images, counted):
+    first = cache.cached_stylize(*images, cache_dir=tmp_path, **KW)
+    again = cache.cached_stylize(*images, cache_dir=tmp_path, **{**KW, "progress": True})
+    assert len(counted) == 1  # progress is not part of the key
+    assert torch.equal(first.image, again.image)
+    assert again.history == first.history and again.evals == first.evals == 3
+    assert again.settings == first.settings and again.weights == first.weights
+    assert len(list(tmp_path.glob("stylize-*.pt"))) == 1
+
+
+def test_key_changes_with_each_argument_and_the_pixels(images):
+    c, s = images
+    base = cache.stylize_key(c, s, **KW)
+    assert base == cache.stylize_key(c.clone(), s.clone(), **KW)
+    changed = [
+        cache.stylize_key(c, s, **{**KW, "steps": 4}),
+        cache.stylize_key(c, s, **{**KW, "beta": 1e5}),
+        cache.stylize_key(c, s, **{**KW, "style_layers": ["conv2_1"]}),
+        cache.stylize_key(c, s, **KW, seed=1),
+        cache.stylize_key(s, c, **KW),
+        cache.stylize_key(c.clone().index_put_((torch.tensor(0),) * 4, torch.tensor(0.5)), s, **KW),
+    ]
+    assert base not in changed and len(set(changed)) == len(changed)
+
+
+def test_damaged_file_or_disabled_cache_runs_again(tmp_path, images, counted, monkeypatch):
+    cache.cached_stylize(*images, cache_dir=tmp_path, **KW)
+    (path,) = tmp_path.glob("stylize-*.pt")
+    path.write_bytes(b"not a torch file")
+    result = cache.cached_stylize(*images, cache_dir=tmp_path, **KW)
+    assert len(counted) == 2 and result.evals == 3
+    monkeypatch.setenv("NST_TEACH_CACHE", "0")
+    cache.cached_stylize(*images, cache_dir=tmp_path, **KW)
+    assert len(counted) == 3
+
+
+def test_callback_runs_are_not_cached(tmp_path, images, counted):
+    seen = []
+    for _ in range(2):
+        cache.cached_stylize(
+            *images, cache_dir=tmp_path, callback=lambda *a: seen.append(a[0]), **KW
+        )
+    assert len(counted) == 2 and len(seen) == 6
+    assert not list(tmp_path.glob("stylize-*.pt"))
+
+
+def test_default_folder_honours_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("NST_TEACH_CACHE_DIR", str(tmp_path / "here"))
+    assert cache.results_dir() == tmp_path / "here"
