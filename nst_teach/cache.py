@@ -11,15 +11,21 @@ everything that determines the result:
 
     \text{key} = \operatorname{sha256}\big(\text{content pixels}, \text{style pixels},
     \text{every keyword argument}, \text{the weights file}, \text{device},
-    \text{nst-teach and torch versions}\big)
+    \text{nst-teach's code}, \text{torch's version}\big)
 
-(the pixels of a tensor :math:`(1, 3, H, W)`, or of the file or sample it names; for
+(the pixels of a tensor :math:`(1, 3, H, W)`, or of the file or sample it names; the source
+of every module of the package, so that a change of code or of a default starts afresh; for
 ``weights="imagenet"`` the cached ImageNet file's size and time, since without it
 :func:`~nst_teach.stylize.stylize` falls back to random weights). The cache is never needed
 for correctness: a missing, damaged or unwritable cache only means the run is done again.
 It lives outside the repository, in ``<torch.hub dir>/nst_teach/results`` (``torch.hub``'s
 folder honours ``TORCH_HOME``), or in ``$NST_TEACH_CACHE_DIR``; ``NST_TEACH_CACHE=0`` turns
 it off. Runs with a ``callback`` are not cached (the callback must see the run).
+
+:func:`cached_optimize` does the same for :func:`~nst_teach.optimize.optimize_pixels` with an
+objective built in the lesson (blended Gram targets, masks): its key hashes the objective's
+state, every tensor, number and name it holds (its targets, weights and layers, and the
+extractor's parameters), the starting image and the keyword arguments.
 
 Examples:
     >>> import tempfile, torch
@@ -33,13 +39,21 @@ Examples:
     (True, True)
     >>> stylize_key(c, s, **kw) == stylize_key(c, s, **{**kw, "steps": 4})
     False
+    >>> from nst_teach import StyleObjective, VGG19Features
+    >>> vgg = VGG19Features(["conv1_1", "conv1_2"], weights="random")
+    >>> objective = StyleObjective(vgg, c, s, content_layers=["conv1_2"], style_layers=["conv1_1"])
+    >>> run = cached_optimize(objective, c, steps=3, progress=False, cache_dir=folder)
+    >>> torch.equal(run.image, cached_optimize(objective, c, steps=3, cache_dir=folder).image)
+    True
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +61,7 @@ import torch
 from torch import Tensor
 
 from .device import pick_device
+from .optimize import OptimizationRun, optimize_pixels
 from .samples import image_or_sample
 from .stylize import StyleResult, stylize
 
@@ -67,8 +82,16 @@ def cache_enabled() -> bool:
     return os.environ.get("NST_TEACH_CACHE", "").strip().lower() not in {"0", "false", "no", "off"}
 
 
-def _update(h: Any, value: object) -> None:
-    """Feed ``value`` into the hash ``h``, unambiguously (type tags, lengths)."""
+def _update(h: Any, value: object, _seen: frozenset[int] = frozenset()) -> None:
+    """Feed ``value`` into the hash ``h``, unambiguously (type tags, lengths).
+
+    Tensors by their bytes; a module by its class, ``repr`` and parameters and buffers; a
+    dataclass or another object by its class and attributes (objects already on the path are
+    skipped, so cycles end).
+    """
+    if id(value) in _seen:
+        h.update(b"<cycle>")
+        return
     if isinstance(value, Tensor):
         t = value.detach().cpu().contiguous()
         h.update(f"T{tuple(t.shape)}{t.dtype}".encode())
@@ -76,15 +99,41 @@ def _update(h: Any, value: object) -> None:
     elif isinstance(value, Mapping):
         h.update(f"M{len(value)}".encode())
         for k in sorted(value, key=str):
-            _update(h, str(k))
-            _update(h, value[k])
+            _update(h, str(k), _seen)
+            _update(h, value[k], _seen)
     elif isinstance(value, (list, tuple)):
         h.update(f"L{len(value)}".encode())
         for v in value:
-            _update(h, v)
+            _update(h, v, _seen)
+    elif isinstance(value, torch.nn.Module):
+        h.update(f"N{type(value).__qualname__}:{value!r}".encode())
+        _update(h, value.state_dict(), _seen | {id(value)})
+        extra = {k: v for k, v in vars(value).items() if not k.startswith("_") and k != "training"}
+        _update(h, extra, _seen | {id(value)})
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        h.update(f"D{type(value).__qualname__}".encode())
+        _update(h, fields, _seen | {id(value)})
+    elif hasattr(value, "__dict__") and not isinstance(value, type) and not callable(value):
+        h.update(f"O{type(value).__module__}.{type(value).__qualname__}".encode())
+        _update(h, dict(vars(value)), _seen | {id(value)})
+    elif callable(value) and hasattr(value, "__dict__") and not isinstance(value, type):
+        name = getattr(value, "__qualname__", type(value).__qualname__)
+        h.update(f"C{getattr(value, '__module__', '')}.{name}".encode())
+        _update(h, dict(vars(value)), _seen | {id(value)})
     else:
         text = repr(value).encode()  # float repr round-trips exactly
         h.update(f"{type(value).__name__}:{len(text)}:".encode() + text)
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 of the package's Python sources: any change of code or defaults changes keys."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        h.update(path.relative_to(Path(__file__).resolve().parent).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def _image_for_key(image: Tensor | str | Path) -> Tensor:
@@ -113,7 +162,9 @@ def stylize_key(content: Tensor | str | Path, style: Tensor | str | Path, **kwar
     import nst_teach
 
     h = hashlib.sha256()
-    _update(h, ("nst-teach", nst_teach.__version__, torch.__version__, CACHE_VERSION))
+    _update(
+        h, ("nst-teach", nst_teach.__version__, code_digest(), torch.__version__, CACHE_VERSION)
+    )
     _update(h, _image_for_key(content))
     _update(h, _image_for_key(style))
     _update(h, _weights_for_key(str(kwargs.get("weights", "imagenet"))))
@@ -173,3 +224,57 @@ def cached_stylize(
     result = stylize(content, style, **kwargs)
     _write(path, result)
     return result
+
+
+_RUN_FIELDS = ("image", "history", "evals", "seconds", "stopped_early", "stop_reason")
+
+
+def optimize_key(loss_fn: Callable[..., Any], image: Tensor, **kwargs: Any) -> str:
+    """The hex SHA-256 key of an :func:`~nst_teach.optimize.optimize_pixels` call."""
+    import nst_teach
+
+    h = hashlib.sha256()
+    _update(h, ("optimize", nst_teach.__version__, code_digest(), torch.__version__, CACHE_VERSION))
+    _update(h, loss_fn)
+    _update(h, image)
+    _update(h, {k: v for k, v in kwargs.items() if k not in _NOT_IN_KEY})
+    return h.hexdigest()
+
+
+def cached_optimize(
+    loss_fn: Callable[..., Any],
+    image: Tensor,
+    *,
+    cache_dir: str | Path | None = None,
+    **kwargs: Any,
+) -> OptimizationRun:
+    r""":func:`~nst_teach.optimize.optimize_pixels` with its result kept on disk under its key.
+
+    Args:
+        loss_fn: the objective (a :class:`~nst_teach.objective.StyleObjective` or another
+            object whose state determines the loss: its tensors, numbers and names are hashed).
+        image: the starting image :math:`(1, 3, H, W)`.
+        cache_dir: where results are stored (default: :func:`results_dir`).
+        **kwargs: the keyword arguments of :func:`~nst_teach.optimize.optimize_pixels`.
+
+    Returns:
+        the :class:`~nst_teach.optimize.OptimizationRun`, stored or new.
+    """
+    if kwargs.get("callback") is not None or not cache_enabled():
+        return optimize_pixels(loss_fn, image, **kwargs)
+    folder = Path(cache_dir) if cache_dir is not None else results_dir()
+    path = folder / f"optimize-{optimize_key(loss_fn, image, **kwargs)}.pt"
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+        return OptimizationRun(**{k: data[k] for k in _RUN_FIELDS})
+    except Exception:  # missing or damaged: run again
+        pass
+    run = optimize_pixels(loss_fn, image, **kwargs)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        torch.save({k: getattr(run, k) for k in _RUN_FIELDS}, tmp)
+        tmp.replace(path)
+    except Exception:  # a read-only folder: not cached
+        pass
+    return run

@@ -85,3 +85,44 @@ def test_callback_runs_are_not_cached(tmp_path, images, counted):
 def test_default_folder_honours_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("NST_TEACH_CACHE_DIR", str(tmp_path / "here"))
     assert cache.results_dir() == tmp_path / "here"
+
+
+def test_cached_optimize_keys_on_the_objective_state(tmp_path, images, monkeypatch):
+    from nst_teach import StyleObjective, VGG19Features
+    from nst_teach.spatial import MaskedStyleObjective, StyleRegion, half_mask
+
+    calls = []
+    real = cache.optimize_pixels
+    monkeypatch.setattr(cache, "optimize_pixels", lambda *a, **k: calls.append(k) or real(*a, **k))
+    c, s = images
+    vgg = VGG19Features(["conv1_1", "conv1_2"], weights="random")
+    kw = {"content_layers": ["conv1_2"], "style_layers": ["conv1_1"]}
+    other = VGG19Features(["conv1_1", "conv1_2"], weights="random")
+    with torch.no_grad():
+        next(other.parameters()).mul_(1.01)  # other weights, same layers
+    first = cache.cached_optimize(StyleObjective(vgg, c, s, **kw), c, steps=3, cache_dir=tmp_path)
+    again = cache.cached_optimize(StyleObjective(vgg, c, s, **kw), c, steps=3, cache_dir=tmp_path)
+    assert len(calls) == 1 and torch.equal(first.image, again.image) and again.evals == 3
+    keys = {
+        cache.optimize_key(StyleObjective(vgg, c, s, **kw), c, steps=3),
+        cache.optimize_key(StyleObjective(vgg, c, s, beta=2.0, **kw), c, steps=3),
+        cache.optimize_key(StyleObjective(vgg, c, c, **kw), c, steps=3),
+        cache.optimize_key(StyleObjective(vgg, c, s, **kw), s, steps=3),
+        cache.optimize_key(StyleObjective(vgg, c, s, **kw), c, steps=4),
+        cache.optimize_key(StyleObjective(other, c, s, **kw), c, steps=3),
+    }
+    assert len(keys) == 6
+    grams = StyleObjective(vgg, c, s, **kw).style_grams
+    masks = [half_mask(24, 24, side) for side in ("left", "right")]
+    masked = {
+        cache.optimize_key(MaskedStyleObjective(vgg, c, [StyleRegion(m, grams)], **kw), c, steps=3)
+        for m in masks
+    }
+    assert len(masked) == 2
+
+
+def test_key_follows_the_package_code(images, monkeypatch):
+    c, s = images
+    before = cache.stylize_key(c, s, **KW)
+    monkeypatch.setattr(cache, "code_digest", lambda: "another version of the code")
+    assert cache.stylize_key(c, s, **KW) != before
