@@ -25,7 +25,8 @@ it off. Runs with a ``callback`` are not cached (the callback must see the run).
 :func:`cached_optimize` does the same for :func:`~nst_teach.optimize.optimize_pixels` with an
 objective built in the lesson (blended Gram targets, masks): its key hashes the objective's
 state, every tensor, number and name it holds (its targets, weights and layers, and the
-extractor's parameters), the starting image and the keyword arguments.
+extractor's parameters), the starting image and the keyword arguments;
+:func:`cached_stylize_frames` for :func:`~nst_teach.video.stylize_frames` (lesson 11's video).
 
 Examples:
     >>> import tempfile, torch
@@ -278,3 +279,57 @@ def cached_optimize(
     except Exception:  # a read-only folder: not cached
         pass
     return run
+
+
+def cached_stylize_frames(
+    frames: Any,
+    style: Tensor,
+    extractor: torch.nn.Module,
+    *,
+    cache_dir: str | Path | None = None,
+    **kwargs: Any,
+) -> Any:
+    r""":func:`~nst_teach.video.stylize_frames` with its result kept on disk under its key.
+
+    The key hashes the frames (each :math:`(1, 3, H, W)`), the style image, the extractor's
+    parameters and every keyword argument, with the package's code.
+
+    Args:
+        frames, style, extractor: as for :func:`~nst_teach.video.stylize_frames`.
+        cache_dir: where results are stored (default: :func:`results_dir`).
+        **kwargs: the keyword arguments of :func:`~nst_teach.video.stylize_frames`.
+
+    Returns:
+        the :class:`~nst_teach.video.VideoResult`, stored or new.
+    """
+    from .video import VideoResult, stylize_frames
+
+    if kwargs.get("callback") is not None or not cache_enabled():
+        return stylize_frames(frames, style, extractor, **kwargs)
+    import nst_teach
+
+    h = hashlib.sha256()
+    _update(h, ("frames", nst_teach.__version__, code_digest(), torch.__version__, CACHE_VERSION))
+    _update(h, (list(frames), style, extractor, kwargs))
+    folder = Path(cache_dir) if cache_dir is not None else results_dir()
+    path = folder / f"frames-{h.hexdigest()}.pt"
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+        runs = [OptimizationRun(**{k: r[k] for k in _RUN_FIELDS}) for r in data["runs"]]
+        return VideoResult(frames=list(data["frames"]), runs=runs, method=data["method"])
+    except Exception:  # missing or damaged: run again
+        pass
+    result = stylize_frames(frames, style, extractor, **kwargs)
+    stored = {
+        "frames": list(result.frames),
+        "runs": [{k: getattr(r, k) for k in _RUN_FIELDS} for r in result.runs],
+        "method": result.method,
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        torch.save(stored, tmp)
+        tmp.replace(path)
+    except Exception:  # a read-only folder: not cached
+        pass
+    return result

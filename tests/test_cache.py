@@ -126,3 +126,25 @@ def test_key_follows_the_package_code(images, monkeypatch):
     before = cache.stylize_key(c, s, **KW)
     monkeypatch.setattr(cache, "code_digest", lambda: "another version of the code")
     assert cache.stylize_key(c, s, **KW) != before
+
+
+def test_cached_stylize_frames_reads_the_second_run(tmp_path, monkeypatch):
+    from nst_teach import VGG19Features, video
+
+    calls = []
+    real = video.stylize_frames
+    monkeypatch.setattr(video, "stylize_frames", lambda *a, **k: calls.append(k) or real(*a, **k))
+    g = torch.Generator().manual_seed(0)
+    photo = torch.rand(1, 3, 20, 26, generator=g)
+    frames = video.pan_frames(photo, 2, shift=(0, 2))
+    vgg = VGG19Features(["conv1_1", "conv1_2"], weights="random")
+    kw = dict(
+        shift=(0, 2), steps=2, method="warm", content_layers=["conv1_2"], style_layers=["conv1_1"]
+    )
+    first = cache.cached_stylize_frames(frames, frames[0], vgg, cache_dir=tmp_path, **kw)
+    again = cache.cached_stylize_frames(frames, frames[0], vgg, cache_dir=tmp_path, **kw)
+    assert len(calls) == 1 and again.method == "warm" and len(again.runs) == len(first.runs)
+    assert all(torch.equal(a, b) for a, b in zip(first.frames, again.frames, strict=True))
+    assert again.runs[0].history == first.runs[0].history and again.seconds == first.seconds
+    cache.cached_stylize_frames(frames, frames[0], vgg, cache_dir=tmp_path, **{**kw, "steps": 3})
+    assert len(calls) == 2
