@@ -9,7 +9,16 @@ modules in :data:`COVERED` has its Chinese text here, with the same fields.
 from __future__ import annotations
 
 #: The modules whose messages are all translated (core, and the lessons translated so far).
-COVERED = ("core", "lesson00", "lesson01", "lesson02", "lesson03", "lesson04", "lesson07")
+COVERED = (
+    "core",
+    "lesson00",
+    "lesson01",
+    "lesson02",
+    "lesson03",
+    "lesson04",
+    "lesson07",
+    "lesson10",
+)
 
 ZH: dict[str, str] = {
     # core: check(), hint(), solution()
@@ -297,4 +306,43 @@ ZH: dict[str, str] = {
         "{what}：{problem}（有几个相邻像素之差涉及这个像素？）"
     ),
     "{what} at h = {h}: {problem}": "h = {h} 时的{what}：{problem}",
+    # lesson10
+    "forward FLOPs of a convolution": "一个卷积的前向 FLOPs",
+    "The output has c_out x h x w values (stride 1, 'same' padding); each is a dot product "
+    "of length c_in * k * k: that many multiplications and additions.": (
+        "输出有 c_out x h x w 个值（步幅 1，'same' 填充）；每个值是一个长度为 c_in * k * k 的点积："
+        "也就是这么多次乘法和这么多次加法。"
+    ),
+    ": you counted multiply-accumulates; a MAC is 2 FLOPs": (
+        "：你数的是乘加运算（MAC）的次数；一次 MAC 是 2 个 FLOPs"
+    ),
+    ": each output value needs c_in * k * k multiply-adds": "：每个输出值需要 c_in * k * k 次乘加",
+    "{problem} (for c_in={c_in}, c_out={c_out}, k={k}, {h}x{w})": (
+        "{problem}（c_in={c_in}、c_out={c_out}、k={k}、{h}x{w} 时）"
+    ),
+    "channel means and standard deviations": "各通道的均值和标准差",
+    "Which two dimensions are the positions? keepdim=True keeps the shape (B, N, 1, 1). "
+    "The variance divides by HW here, not HW - 1, and eps goes inside the root.": (
+        "哪两个维度是位置？keepdim=True 保持形状 (B, N, 1, 1)。这里的方差除以 HW，而不是 HW - 1，"
+        "并且 eps 放在根号里面。"
+    ),
+    "return two tensors: (mean, std)": "请返回两个张量：(mean, std)",
+    "the mean: {problem} (keep the shape (B, N, 1, 1): keepdim=True)": (
+        "均值：{problem}（保持形状 (B, N, 1, 1)：keepdim=True）"
+    ),
+    "the std divides by H W - 1; Huang and Belongie divide by H W (unbiased=False)": (
+        "你的标准差除以的是 H W - 1；Huang 和 Belongie 除以的是 H W（unbiased=False）"
+    ),
+    "the std: {problem} (sqrt of the mean squared deviation + eps, eps = 1e-5)": (
+        "标准差：{problem}（偏差平方的均值加上 eps 再开平方，eps = 1e-5）"
+    ),
+    "AdaIN, Eq. (8) of Huang and Belongie": "AdaIN，Huang 和 Belongie 的式 (8)",
+    "First make x's channels zero-mean and unit-variance with its own statistics, then "
+    "give them y's: in which order do the scale and the shift have to come?": (
+        "先用 x 自己的统计量把它的各通道变为零均值、单位方差，再赋予它们 y 的统计量："
+        "缩放和平移必须按什么顺序进行？"
+    ),
+    "{problem}: normalise x with its own mean and std, then scale by sigma(y), shift by mu(y)": (
+        "{problem}：用 x 自己的均值和标准差对它做归一化，然后乘以 sigma(y)，再加上 mu(y)"
+    ),
 }
