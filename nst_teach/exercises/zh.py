@@ -9,7 +9,16 @@ modules in :data:`COVERED` has its Chinese text here, with the same fields.
 from __future__ import annotations
 
 #: The modules whose messages are all translated (core, and the lessons translated so far).
-COVERED = ("core", "lesson00", "lesson01", "lesson02", "lesson03", "lesson04")
+COVERED = (
+    "core",
+    "lesson00",
+    "lesson01",
+    "lesson02",
+    "lesson03",
+    "lesson04",
+    "lesson07",
+    "lesson10",
+)
 
 ZH: dict[str, str] = {
     # core: check(), hint(), solution()
@@ -249,5 +258,91 @@ ZH: dict[str, str] = {
     "then needs three averages.": (
         "样本是 X 和 Y 的【列】（每个位置一个特征向量）。一次矩阵乘法就能一次性给出两个矩阵各列之间的"
         "全部内积；然后式 (4.1) 需要三个平均值。"
+    ),
+    # lesson07
+    "total-variation loss": "全变分损失",
+    "Slicing one axis twice, once without its first entry and once without its last, "
+    "lines every pixel up with its neighbour along that axis. There are two axes.": (
+        "对同一个轴切片两次，一次去掉第一个元素，一次去掉最后一个元素，就能让每个像素与它沿该轴的"
+        "邻居对齐。一共有两个轴。"
+    ),
+    "the loss is one number: sum over channels, rows and columns": (
+        "损失是一个数：对通道、行和列求和"
+    ),
+    "square the differences, sum them (do not average), and use both directions": (
+        "把差取平方再求和（不要求平均），并且两个方向都要用"
+    ),
+    "largest difference": "最大差为",
+    "use the differences of neighbours down (rows) AND across (columns)": (
+        "上下相邻（沿行）的差【和】左右相邻（沿列）的差都要用"
+    ),
+    "luminance of the result, colours of the photo": "结果的亮度，照片的颜色",
+    "In YIQ, which channel carries the brightness and which two the colour? Take each "
+    "from the image it should come from, then go back to RGB.": (
+        "在 YIQ 中，哪个通道承载亮度，哪两个通道承载颜色？从各自应来自的图像中取出它们，"
+        "再转换回 RGB。"
+    ),
+    "return an RGB image (1, 3, H, W), the size of the inputs": (
+        "返回一幅 RGB 图像 (1, 3, H, W)，大小与输入相同"
+    ),
+    "take Y from the stylised image and I, Q from the content (do not "
+    "clip: the check compares the exact values)": (
+        "Y 取自风格化后的图像，I、Q 取自内容图像（不要裁剪：检查比较的是精确值）"
+    ),
+    "TV loss and gradient of a single bright pixel": "单个亮像素的 TV 损失及其梯度",
+    "List the neighbour differences that are not zero: which pairs of pixels include the "
+    "bright one? Each contributes its difference squared. For (b), differentiate that sum "
+    "with respect to h.": (
+        "列出不为零的相邻像素之差：哪些像素对包含这个亮像素？每一对贡献它的差的平方。"
+        "对于 (b)，把这个和对 h 求导。"
+    ),
+    "pass a pair of functions: (my_spike_tv, my_spike_grad)": (
+        "请传入一对函数：(my_spike_tv, my_spike_grad)"
+    ),
+    "the loss": "损失",
+    "the gradient": "梯度",
+    "{what}: your function returned None": "{what}：你的函数返回了 None",
+    "{what}: {problem} (how many neighbour differences involve the pixel?)": (
+        "{what}：{problem}（有几个相邻像素之差涉及这个像素？）"
+    ),
+    "{what} at h = {h}: {problem}": "h = {h} 时的{what}：{problem}",
+    # lesson10
+    "forward FLOPs of a convolution": "一个卷积的前向 FLOPs",
+    "The output has c_out x h x w values (stride 1, 'same' padding); each is a dot product "
+    "of length c_in * k * k: that many multiplications and additions.": (
+        "输出有 c_out x h x w 个值（步幅 1，'same' 填充）；每个值是一个长度为 c_in * k * k 的点积："
+        "也就是这么多次乘法和这么多次加法。"
+    ),
+    ": you counted multiply-accumulates; a MAC is 2 FLOPs": (
+        "：你数的是乘加运算（MAC）的次数；一次 MAC 是 2 个 FLOPs"
+    ),
+    ": each output value needs c_in * k * k multiply-adds": "：每个输出值需要 c_in * k * k 次乘加",
+    "{problem} (for c_in={c_in}, c_out={c_out}, k={k}, {h}x{w})": (
+        "{problem}（c_in={c_in}、c_out={c_out}、k={k}、{h}x{w} 时）"
+    ),
+    "channel means and standard deviations": "各通道的均值和标准差",
+    "Which two dimensions are the positions? keepdim=True keeps the shape (B, N, 1, 1). "
+    "The variance divides by HW here, not HW - 1, and eps goes inside the root.": (
+        "哪两个维度是位置？keepdim=True 保持形状 (B, N, 1, 1)。这里的方差除以 HW，而不是 HW - 1，"
+        "并且 eps 放在根号里面。"
+    ),
+    "return two tensors: (mean, std)": "请返回两个张量：(mean, std)",
+    "the mean: {problem} (keep the shape (B, N, 1, 1): keepdim=True)": (
+        "均值：{problem}（保持形状 (B, N, 1, 1)：keepdim=True）"
+    ),
+    "the std divides by H W - 1; Huang and Belongie divide by H W (unbiased=False)": (
+        "你的标准差除以的是 H W - 1；Huang 和 Belongie 除以的是 H W（unbiased=False）"
+    ),
+    "the std: {problem} (sqrt of the mean squared deviation + eps, eps = 1e-5)": (
+        "标准差：{problem}（偏差平方的均值加上 eps 再开平方，eps = 1e-5）"
+    ),
+    "AdaIN, Eq. (8) of Huang and Belongie": "AdaIN，Huang 和 Belongie 的式 (8)",
+    "First make x's channels zero-mean and unit-variance with its own statistics, then "
+    "give them y's: in which order do the scale and the shift have to come?": (
+        "先用 x 自己的统计量把它的各通道变为零均值、单位方差，再赋予它们 y 的统计量："
+        "缩放和平移必须按什么顺序进行？"
+    ),
+    "{problem}: normalise x with its own mean and std, then scale by sigma(y), shift by mu(y)": (
+        "{problem}：用 x 自己的均值和标准差对它做归一化，然后乘以 sigma(y)，再加上 mu(y)"
     ),
 }
