@@ -9,7 +9,16 @@ modules in :data:`COVERED` has its Chinese text here, with the same fields.
 from __future__ import annotations
 
 #: The modules whose messages are all translated (core, and the lessons translated so far).
-COVERED = ("core", "lesson00", "lesson01", "lesson02", "lesson03", "lesson04", "lesson06")
+COVERED = (
+    "core",
+    "lesson00",
+    "lesson01",
+    "lesson02",
+    "lesson03",
+    "lesson04",
+    "lesson06",
+    "lesson08",
+)
 
 ZH: dict[str, str] = {
     # core: check(), hint(), solution()
@@ -306,5 +315,17 @@ ZH: dict[str, str] = {
     "and ask what alpha/beta must do to undo the change.": (
         "内容损失是特征的平方和；E_l 是格拉姆矩阵元素的平方和，而每个元素是两个特征的乘积。写出缩放后的"
         " alpha L_content / (beta L_style)，再想一想：alpha/beta 必须怎样变化才能抵消这一改变？"
+    ),
+    # lesson08
+    "the PyTorch tutorial's style weight as the paper's beta": "把 PyTorch 教程的风格权重换算成论文的 beta",
+    "{problem} (for style_weight={sw}, N={n}, L={layers}): the tutorial's "
+    "term is 4 E_l / N^2 per layer with no 1/L, the paper's beta E_l / L": (
+        "{problem}（style_weight={sw}、N={n}、L={layers} 时）：教程每层的项是 4 E_l / N^2，"
+        "不乘 1/L；论文的是 beta E_l / L"
+    ),
+    "Per layer the tutorial adds style_weight * mse(G/(NM), A/(NM)) = style_weight * 4/N^2 "
+    "* E_l; the paper adds beta * E_l / L. Solve for beta.": (
+        "教程每层加上 style_weight * mse(G/(NM), A/(NM)) = style_weight * 4/N^2 * E_l；"
+        "论文加上 beta * E_l / L。解出 beta。"
     ),
 }
