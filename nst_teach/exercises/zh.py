@@ -18,6 +18,8 @@ COVERED = (
     "lesson04",
     "lesson07",
     "lesson10",
+    "lesson06",
+    "lesson08",
 )
 
 ZH: dict[str, str] = {
@@ -344,5 +346,74 @@ ZH: dict[str, str] = {
     ),
     "{problem}: normalise x with its own mean and std, then scale by sigma(y), shift by mu(y)": (
         "{problem}：用 x 自己的均值和标准差对它做归一化，然后乘以 sigma(y)，再加上 mu(y)"
+    ),
+    # lesson06
+    "total loss, Eq. (7)": "总损失，式 (7)",
+    "Eq. (7) has two sums: over which layers does each run, and which of them carries the "
+    "weight w_l = 1/L? The functions of lessons 02 and 03 each compute one layer's term.": (
+        "式 (7) 有两个求和：它们各自遍历哪些层？其中哪一个带有权重 w_l = 1/L？第 02 课和第 03 课的"
+        "函数各自计算一层的项。"
+    ),
+    "should be (": "应为 (",
+    "differ": "不同",
+    "the loss is one number: sum every term": "损失是一个数：把每一项都加起来",
+    "both terms are added, with positive weights": "两项是相加的，权重都为正",
+    "check the 1/2 of Eq. (1), the 1/(4 N^2 M^2) of Eq. (4) and w_l = 1/L of Eq. (5)": (
+        "检查式 (1) 的 1/2、式 (4) 的 1/(4 N^2 M^2) 和式 (5) 的 w_l = 1/L"
+    ),
+    "is alpha on the content term and beta on the style term? "
+    "Does every style layer use its own Gram target?": (
+        "alpha 是否乘在内容项上、beta 是否乘在风格项上？每个风格层是否都用了它自己的格拉姆目标？"
+    ),
+    "one projected gradient-descent step": "投影梯度下降的一步",
+    "your function changed x in place; return a new tensor": (
+        "你的函数原地修改了 x；请返回一个新的张量"
+    ),
+    "you stepped uphill: descent subtracts lr * grad": "你朝上坡走了：下降要减去 lr * grad",
+    "the pixels leave [0, 1]: clip them after the step": "像素超出了 [0, 1]：走完这一步后要截断它们",
+    "Two operations: a step in the direction that lowers the loss, then a projection back "
+    "onto the valid pixel values. Which torch method keeps values inside an interval?": (
+        "两个操作：先朝使损失降低的方向走一步，再投影回有效的像素值。哪个 torch 方法能把数值限制在"
+        "一个区间内？"
+    ),
+    "L-BFGS two-loop recursion": "L-BFGS 的双循环递归",
+    "return the descent direction -H g, not H g": "应返回下降方向 -H g，而不是 H g",
+    "the first loop runs newest to oldest, the second oldest to "
+    "newest; scale by gamma = s'y / y'y of the newest pair in between": (
+        "第一个循环从最新到最旧，第二个从最旧到最新；两个循环之间乘以最新一对的 gamma = s'y / y'y"
+    ),
+    "Store the a_i of the first loop by index: the second loop runs the other way and "
+    "needs each one again. gamma uses the newest pair only. If the secant check fails, "
+    "print d(y_newest) + s_newest to see how far off you are.": (
+        "按下标保存第一个循环中的 a_i：第二个循环沿相反的方向运行，还要再用到每一个 a_i。gamma 只用"
+        "最新的一对。如果割线方程的检查没有通过，打印 d(y_newest) + s_newest，看看差了多少。"
+    ),
+    "how alpha/beta must change when the features scale by s": (
+        "特征缩放为 s 倍时 alpha/beta 必须如何变化"
+    ),
+    "at s = {s}: that is the inverse: does alpha/beta grow or shrink?": (
+        "在 s = {s} 处：你给出的是倒数：alpha/beta 应该变大还是变小？"
+    ),
+    "at s = {s}: you used one loss's power only; the ratio involves both": (
+        "在 s = {s} 处：你只用了一个损失的幂次；比值涉及两个损失"
+    ),
+    "at s = {s}: {problem}": "在 s = {s} 处：{problem}",
+    "The content loss is a sum of squared features; E_l is a sum of squared Gram entries, "
+    "each a product of two features. Write the scaled alpha L_content / (beta L_style) "
+    "and ask what alpha/beta must do to undo the change.": (
+        "内容损失是特征的平方和；E_l 是格拉姆矩阵元素的平方和，而每个元素是两个特征的乘积。写出缩放后的"
+        " alpha L_content / (beta L_style)，再想一想：alpha/beta 必须怎样变化才能抵消这一改变？"
+    ),
+    # lesson08
+    "the PyTorch tutorial's style weight as the paper's beta": "把 PyTorch 教程的风格权重换算成论文的 beta",
+    "{problem} (for style_weight={sw}, N={n}, L={layers}): the tutorial's "
+    "term is 4 E_l / N^2 per layer with no 1/L, the paper's beta E_l / L": (
+        "{problem}（style_weight={sw}、N={n}、L={layers} 时）：教程每层的项是 4 E_l / N^2，"
+        "不乘 1/L；论文的是 beta E_l / L"
+    ),
+    "Per layer the tutorial adds style_weight * mse(G/(NM), A/(NM)) = style_weight * 4/N^2 "
+    "* E_l; the paper adds beta * E_l / L. Solve for beta.": (
+        "教程每层加上 style_weight * mse(G/(NM), A/(NM)) = style_weight * 4/N^2 * E_l；"
+        "论文加上 beta * E_l / L。解出 beta。"
     ),
 }
