@@ -9,7 +9,16 @@ modules in :data:`COVERED` has its Chinese text here, with the same fields.
 from __future__ import annotations
 
 #: The modules whose messages are all translated (core, and the lessons translated so far).
-COVERED = ("core", "lesson00", "lesson01", "lesson02", "lesson03", "lesson04", "lesson05")
+COVERED = (
+    "core",
+    "lesson00",
+    "lesson01",
+    "lesson02",
+    "lesson03",
+    "lesson04",
+    "lesson05",
+    "lesson09",
+)
 
 ZH: dict[str, str] = {
     # core: check(), hint(), solution()
@@ -367,4 +376,36 @@ ZH: dict[str, str] = {
         "{tag}：你的损失从第 {k} 次求值起与 optimize_pixels 的不同（你的是 {got}，它的是 {want}）{note}"
     ),
     "{tag}: the final image: {problem}": "{tag}：最终的图像：{problem}",
+    # lesson09
+    "a feature map scaled to [0, 1]": "缩放到 [0, 1] 的特征图",
+    "Index the channel with a slice (c to c + 1), not a single number, to keep four "
+    "dimensions. Which affine map sends the smallest value to 0 and the largest to 1?": (
+        "用切片（c 到 c + 1）而不是单个数来索引通道，这样才能保留四个维度。哪个仿射映射把最小值"
+        "映到 0、把最大值映到 1？"
+    ),
+    "{problem}: keep the batch and channel axes, (1, 1, H, W)": (
+        "{problem}：保留批量轴和通道轴，即 (1, 1, H, W)"
+    ),
+    "{problem}: subtract the channel's minimum, divide by its max - min": (
+        "{problem}：减去该通道的最小值，再除以它的 max - min"
+    ),
+    "stop when the loss stops falling": "损失不再下降时停止",
+    "The callback must remember something between calls: where can make_early_stop keep "
+    "it so that the inner function sees it? What should the very first call return?": (
+        "回调必须在两次调用之间记住一些东西：make_early_stop 能把它存在哪里，让内部函数看得到？"
+        "第一次调用应当返回什么？"
+    ),
+    "expected a function that makes a callback, got {kind}": (
+        "期望得到一个生成回调的函数，得到的却是 {kind}"
+    ),
+    "make_early_stop({tol}) should return a function, got {kind}": (
+        "make_early_stop({tol}) 应当返回一个函数，得到的却是 {kind}"
+    ),
+    "with tol={tol} your callback never returned True (it should at evaluation "
+    "{want})": "tol={tol} 时你的回调从未返回 True（它应当在第 {want} 次求值时返回 True）",
+    "with tol={tol} your callback stopped at evaluation {stopped}, expected {want}: "
+    "stop when |previous - current| <= tol * |previous|, and return exactly True": (
+        "tol={tol} 时你的回调在第 {stopped} 次求值时停止，期望是第 {want} 次："
+        "当 |previous - current| <= tol * |previous| 时停止，并且返回的必须恰好是 True"
+    ),
 }
