@@ -16,10 +16,12 @@ COVERED = (
     "lesson02",
     "lesson03",
     "lesson04",
-    "lesson07",
-    "lesson10",
+    "lesson05",
     "lesson06",
+    "lesson07",
     "lesson08",
+    "lesson09",
+    "lesson10",
 )
 
 ZH: dict[str, str] = {
@@ -415,5 +417,154 @@ ZH: dict[str, str] = {
     "* E_l; the paper adds beta * E_l / L. Solve for beta.": (
         "教程每层加上 style_weight * mse(G/(NM), A/(NM)) = style_weight * 4/N^2 * E_l；"
         "论文加上 beta * E_l / L。解出 beta。"
+    ),
+    # lesson05
+    "the closure": "闭包",
+    "Four things, in an order that matters: forget the old gradient; evaluate the losses "
+    "at x; write down each component; back-propagate the total. What must the optimiser "
+    "get back?": (
+        "四件事，顺序很重要：忘掉旧的梯度；在 x 处计算各个损失；记下每个分量；对总损失反向传播。"
+        "优化器需要拿回什么？"
+    ),
+    "your function should return the closure (a function of no arguments)": (
+        "你的函数应当返回闭包（一个没有参数的函数）"
+    ),
+    "the closure changed the pixels: only opt.step moves them": (
+        "闭包改变了像素：只有 opt.step 才能移动它们"
+    ),
+    "the closure should return the total loss as a tensor (L-BFGS compares its values)": (
+        "闭包应当以张量的形式返回总损失（L-BFGS 要比较它的值）"
+    ),
+    "the returned loss: {problem} (return losses['total'])": (
+        "返回的损失：{problem}（应返回 losses['total']）"
+    ),
+    "x.grad is empty: call backward() on the total loss inside the closure": (
+        "x.grad 是空的：请在闭包内部对总损失调用 backward()"
+    ),
+    "after two calls x.grad is twice the gradient: backward() adds to .grad, "
+    "so zero it first (opt.zero_grad())": (
+        "调用两次之后，x.grad 是梯度的两倍：backward() 会累加到 .grad 上，所以要先把它清零"
+        "（opt.zero_grad()）"
+    ),
+    "x.grad: {problem}": "x.grad：{problem}",
+    "history should have one list per loss component {want}, has {got}": (
+        "history 应当为每个损失分量 {want} 各存一个列表，实际是 {got}"
+    ),
+    "after {call} call(s) history[{name!r}] has {n} entries, should have {call}": (
+        "调用 {call} 次之后，history[{name!r}] 有 {n} 项，应当有 {call} 项"
+    ),
+    "store plain numbers (float(value.detach())): a tensor in the history keeps its "
+    "whole graph alive": (
+        "请存普通的数（float(value.detach())）：存进 history 的张量会让它的整个计算图一直留在内存中"
+    ),
+    "history[{name!r}] holds {got}, the loss is {want}": (
+        "history[{name!r}] 中存的是 {got}，而损失是 {want}"
+    ),
+    "L-BFGS on an isotropic quadratic": "各向同性二次函数上的 L-BFGS",
+    "Follow the loop by hand on f(x) = lambda/2 |x - t|^2. Evaluation 1 at x0 gives g0; "
+    "the first step is short (PyTorch scales it by min(1, 1/|g0|_1)). At x1 you have the "
+    "pair s = x1 - x0, y = g1 - g0. Compute y in terms of s, then gamma, then x2.": (
+        "在 f(x) = lambda/2 |x - t|^2 上用手跟踪这个循环。在 x0 处的第 1 次求值给出 g0；第一步很短"
+        "（PyTorch 把它缩放为 min(1, 1/|g0|_1) 倍）。在 x1 处你得到曲率对 s = x1 - x0，y = g1 - g0。"
+        "用 s 表示 y，然后求出 gamma，再求出 x2。"
+    ),
+    "answer with a whole number of evaluations, got {answer!r}": (
+        "请用一个整数（求值次数）作答，得到的却是 {answer!r}"
+    ),
+    "close: the second point is the minimum, but how does the loop know? Count the "
+    "evaluation that sees the loss there": (
+        "接近了：第二个点就是最小值，但循环怎么知道这一点？要把在那里看到损失的那次求值也算上"
+    ),
+    "the first step cannot land on the minimum: its length is set by min(1, 1/|g|_1), "
+    "not by the curvature": "第一步不可能落在最小值上：它的长度由 min(1, 1/|g|_1) 决定，而不是由曲率决定",
+    "fewer: after one step L-BFGS has one pair (s, y) with y = lambda s exactly; what "
+    "does gamma = s'y / y'y make of the next direction -gamma g?": (
+        "更少：走了一步之后，L-BFGS 有了一个曲率对 (s, y)，且恰好 y = lambda s；"
+        "gamma = s'y / y'y 会让下一个方向 -gamma g 变成什么？"
+    ),
+    "{n} evaluations cannot be right": "{n} 次求值不可能对",
+    "the gradient of the clamp": "截断函数的梯度",
+    "Draw clamp(x, 0, 1) as a function of one pixel x: three pieces. What is the slope "
+    "of each? Return a tensor of slopes of the same shape as x.": (
+        "把 clamp(x, 0, 1) 画成单个像素 x 的函数：它分为三段。每一段的斜率是多少？"
+        "返回一个与 x 形状相同的斜率张量。"
+    ),
+    "the clamp is flat outside [0, 1]: moving a pixel at 1.5 a little changes "
+    "nothing": "截断函数在 [0, 1] 之外是平的：把一个位于 1.5 的像素稍微移动一点，什么也不会改变",
+    "inside (0, 1) the clamp is the identity, with slope 1; outside it is constant": (
+        "在 (0, 1) 内截断函数是恒等函数，斜率为 1；在区间之外它是常数"
+    ),
+    "that is the clamp itself, not its derivative": "这是截断函数本身，而不是它的导数",
+    "the whole loop": "完整的循环",
+    "Copy the image and make it require gradients; build the optimiser (L-BFGS with "
+    "max_iter=1 so that one step is one evaluation); then, until the history holds "
+    "`steps` values: remember x, step with your closure, clamp in place under no_grad, and "
+    "for L-BFGS tell it which step was really taken.": (
+        "复制图像并让它需要梯度；构造优化器（L-BFGS 取 max_iter=1，使一步就是一次求值）；然后反复执行，"
+        "直到 history 存满 `steps` 个值：记下 x，用你的闭包走一步，在 no_grad 下原地截断，"
+        "对 L-BFGS 还要告诉它实际走的是哪一步。"
+    ),
+    "your loop changed the starting image: optimise a copy": "你的循环改变了起始图像：请优化它的副本",
+    "return a pair (image, history)": "请返回一个二元组 (image, history)",
+    "with {optimizer}": "优化器 {optimizer}",
+    "{tag}: history should be a dict with a list per loss component, 'total' among them": (
+        "{tag}：history 应当是一个字典，每个损失分量一个列表，其中包括 'total'"
+    ),
+    "{tag}: {n} evaluations recorded for steps={steps}: stop after "
+    "`steps` evaluations of the loss (count them in the closure's history)": (
+        "{tag}：steps={steps} 时记录了 {n} 次求值：应在对损失求值 `steps` 次之后停止"
+        "（用闭包的 history 来计数）"
+    ),
+    "{tag}: the loss became NaN or infinite: after the clamp, L-BFGS still "
+    "believes it took the step it proposed (record_projected_step)": (
+        "{tag}：损失变成了 NaN 或无穷大：截断之后，L-BFGS 仍以为自己走的是它提出的那一步"
+        "（record_projected_step）"
+    ),
+    "{tag}: return the image, shape {shape}": "{tag}：请返回图像，形状为 {shape}",
+    "{tag}: pixels outside [0, 1]: clamp them after each step": (
+        "{tag}：有像素在 [0, 1] 之外：每一步之后都要截断"
+    ),
+    ": check LBFGS's settings (lr=1, max_iter=1, history_size=100, no "
+    "tolerances) and that the clamp comes after opt.step, followed by "
+    "record_projected_step": (
+        "：检查 LBFGS 的设置（lr=1、max_iter=1、history_size=100、不设容差），以及截断是否在 "
+        "opt.step 之后，并紧接着调用 record_projected_step"
+    ),
+    "{tag}: your losses first differ from optimize_pixels' at evaluation {k} "
+    "({got} against {want}){note}": (
+        "{tag}：你的损失从第 {k} 次求值起与 optimize_pixels 的不同（你的是 {got}，它的是 {want}）{note}"
+    ),
+    "{tag}: the final image: {problem}": "{tag}：最终的图像：{problem}",
+    # lesson09
+    "a feature map scaled to [0, 1]": "缩放到 [0, 1] 的特征图",
+    "Index the channel with a slice (c to c + 1), not a single number, to keep four "
+    "dimensions. Which affine map sends the smallest value to 0 and the largest to 1?": (
+        "用切片（c 到 c + 1）而不是单个数来索引通道，这样才能保留四个维度。哪个仿射映射把最小值"
+        "映到 0、把最大值映到 1？"
+    ),
+    "{problem}: keep the batch and channel axes, (1, 1, H, W)": (
+        "{problem}：保留批量轴和通道轴，即 (1, 1, H, W)"
+    ),
+    "{problem}: subtract the channel's minimum, divide by its max - min": (
+        "{problem}：减去该通道的最小值，再除以它的 max - min"
+    ),
+    "stop when the loss stops falling": "损失不再下降时停止",
+    "The callback must remember something between calls: where can make_early_stop keep "
+    "it so that the inner function sees it? What should the very first call return?": (
+        "回调必须在两次调用之间记住一些东西：make_early_stop 能把它存在哪里，让内部函数看得到？"
+        "第一次调用应当返回什么？"
+    ),
+    "expected a function that makes a callback, got {kind}": (
+        "期望得到一个生成回调的函数，得到的却是 {kind}"
+    ),
+    "make_early_stop({tol}) should return a function, got {kind}": (
+        "make_early_stop({tol}) 应当返回一个函数，得到的却是 {kind}"
+    ),
+    "with tol={tol} your callback never returned True (it should at evaluation "
+    "{want})": "tol={tol} 时你的回调从未返回 True（它应当在第 {want} 次求值时返回 True）",
+    "with tol={tol} your callback stopped at evaluation {stopped}, expected {want}: "
+    "stop when |previous - current| <= tol * |previous|, and return exactly True": (
+        "tol={tol} 时你的回调在第 {stopped} 次求值时停止，期望是第 {want} 次："
+        "当 |previous - current| <= tol * |previous| 时停止，并且返回的必须恰好是 True"
     ),
 }
