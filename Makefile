@@ -173,6 +173,10 @@ slides: $(EXECUTED) $(ZH_EXECUTED)
 e2e: book slides
 	@test -x $(CHROMIUM) -a -x $(CHROMEDRIVER) || { echo "installing chromium and chromium-driver"; \
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+	@# a CJK font, so that the screenshots of the Chinese decks show characters, not boxes
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { echo "installing fonts-noto-cjk"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk \
+		|| echo "no CJK font: the Chinese slides' screenshots show boxes"; }
 	NST_TEACH_E2E=1 NST_TEACH_OFFLINE=1 NST_TEACH_CHROMIUM=$(CHROMIUM) NST_TEACH_CHROMEDRIVER=$(CHROMEDRIVER) \
 		$(BIN)/python -m pytest -q -s -o addopts="" -p no:cacheprovider tests/e2e $(E2E_ARGS)
 
