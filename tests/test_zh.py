@@ -350,10 +350,10 @@ def test_sync_code_re_renders_the_chinese_speaker_notes():
     zh.metadata["nst_teach"] = {"language": "zh"}
     zh.cells[2].metadata["nst_teach"] = {"notes_template": "运行 [[code:y = ]]。"}
     tools.sync_notes(zh)
-    assert zh.cells[2].source == "运行 代码单元 2。"
+    assert zh.cells[2].source == "运行代码单元 2。"
     en.cells[0].source = "import a\ny = 0"  # the English code now says `y = ` first
     assert tools.zh_sync_code(zh, en) == ([1], True)
-    assert zh.cells[2].source == "运行 代码单元 1。"
+    assert zh.cells[2].source == "运行代码单元 1。"
 
 
 @pytest.mark.parametrize(
