@@ -139,7 +139,9 @@ def test_zh_check_command_lists_stale_cells(tmp_path, capsys):
 def test_chinese_notes_render_chinese_cell_numbers():
     nb = new_notebook(cells=[new_code_cell("import x"), new_code_cell("y = 2")])
     nb.metadata["nst_teach"] = {"language": "zh"}
-    assert tools.rendered_notes(nb, "运行 [[code:y = ]]。") == "运行 代码单元 2。"
+    # no space between a Chinese character and 代码单元 (Chinese text writes none there)
+    assert tools.rendered_notes(nb, "运行 [[code:y = ]]。") == "运行代码单元 2。"
+    assert tools.rendered_notes(nb, "run `x` [[code:y = ]]") == "run `x` 代码单元 2"
     nb.metadata["nst_teach"] = {}
     assert tools.rendered_notes(nb, "run [[code:y = ]]") == "run code cell 2"
 

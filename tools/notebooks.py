@@ -306,9 +306,17 @@ def code_cell_number(nb: NotebookNode, prefix: str) -> int:
 
 def rendered_notes(nb: NotebookNode, template: str) -> str:
     """A notes template with each ``[[code:PREFIX]]`` replaced by "code cell N" (in a Chinese
-    lesson, whose metadata has ``nst_teach.language == "zh"``: "代码单元 N")."""
-    word = "代码单元 " if nb.metadata.get("nst_teach", {}).get("language") == "zh" else "code cell "
+    lesson, whose metadata has ``nst_teach.language == "zh"``: "代码单元 N", with no space
+    between it and a Chinese character before it, as Chinese text writes it)."""
+    zh = nb.metadata.get("nst_teach", {}).get("language") == "zh"
+    word = "代码单元 " if zh else "code cell "
+    if zh:
+        template = CJK_BEFORE_REF.sub("", template)
     return NOTES_REF.sub(lambda m: f"{word}{code_cell_number(nb, m[1])}", template)
+
+
+#: Spaces between a Chinese character (or full-width punctuation) and a ``[[code:`` reference.
+CJK_BEFORE_REF = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]) +(?=\[\[code:)")
 
 
 def _notes_cells(nb: NotebookNode) -> list[tuple[NotebookNode, str]]:
