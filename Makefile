@@ -6,6 +6,11 @@ STAMP := $(VENV)/.nst-teach-installed
 LAB_ARGS ?=
 # The lesson `make lab` opens first.
 LAB_START ?= 00_start_here.ipynb
+# `make lab LANG=zh` (or LAB_LANG=zh) opens the Chinese edition, notebooks/zh. Only LANG given on
+# make's command line counts: a zh_CN.UTF-8 locale in the environment leaves `make lab` English.
+LAB_LANG ?= $(if $(and $(filter command line,$(origin LANG)),$(filter zh zh_% zh-%,$(LANG))),zh,en)
+LAB_SOURCE = $(if $(filter zh,$(LAB_LANG)),notebooks/zh,notebooks)
+LAB_STUDENT = $(if $(filter zh,$(LAB_LANG)),notebooks/student/zh,notebooks/student)
 # The lessons, in order: always the glob, never a list of names.
 LESSONS = $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 # The Chinese edition (notebooks/zh): only the lessons translated so far are checked
@@ -39,21 +44,24 @@ E2E_ARGS ?=
 # nbval: a generous per-cell limit; the fast setting keeps every cell far below it.
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
-.PHONY: help install check-python lab lab-solutions test lint format pytest notebooks demo figures bench \
+.PHONY: help install check-python check-lab-lang lab lab-solutions test lint format pytest notebooks demo figures bench \
 	timings executed book slides student e2e clean
 
 help:
 	@echo "make lab      open JupyterLab on the student copies of the lessons (creates .venv"
-	@echo "              on first use; TORCH=cpu installs torch's CPU-only build)"
-	@echo "make lab-solutions  open JupyterLab on the lessons with the solutions"
+	@echo "              on first use; TORCH=cpu installs torch's CPU-only build;"
+	@echo "              LANG=zh: the Chinese edition, 中文版)"
+	@echo "make lab-solutions  open JupyterLab on the lessons with the solutions (LANG=zh too)"
 	@echo "make test     ruff, pytest (unit tests, doctests) and nbval over every notebook"
 	@echo "make demo     stylise the built-in sample images, offline"
 	@echo "make figures  redraw the README's figure (docs/images/hero.png), offline"
 	@echo "make bench    benchmark nst_teach against the PyTorch tutorial's loop, with its four targets"
 	@echo "make timings  run every lesson in its default setting; per-cell times into notebooks/README.md"
 	@echo "make book     run every lesson (fast setting) and write an HTML book into book/"
-	@echo "make slides   build reveal.js slides of each executed lesson into slides/"
+	@echo "make slides   build reveal.js slides of each executed lesson into slides/ (Chinese:"
+	@echo "              slides/zh/)"
 	@echo "make student  student copies of the lessons (solutions removed) in notebooks/student/"
+	@echo "              (Chinese: notebooks/student/zh/)"
 	@echo "make e2e      open the lessons in JupyterLab in headless Chromium"
 
 # One line naming the fix when $(PYTHON) is older than pyproject's requires-python.
@@ -113,16 +121,21 @@ timings: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python tools/timings.py $(LESSONS)
 
 # The student copies (exercises to fill in); copies already there are never overwritten.
-lab: $(STAMP)
-	$(BIN)/python tools/notebooks.py student notebooks notebooks/student --keep-existing
-	$(BIN)/jupyter lab --notebook-dir=notebooks/student --LabApp.default_url=/lab/tree/$(LAB_START) \
+# A Chinese lesson's kernel runs in a folder named zh, so its exercise checkers speak Chinese.
+lab: check-lab-lang $(STAMP)
+	$(BIN)/python tools/notebooks.py student $(LAB_SOURCE) $(LAB_STUDENT) --keep-existing
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_STUDENT) --LabApp.default_url=/lab/tree/$(LAB_START) \
 		$(LAB_ARGS)
 
-lab-solutions: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.default_url=/lab/tree/$(LAB_START) $(LAB_ARGS)
+lab-solutions: check-lab-lang $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_SOURCE) --LabApp.default_url=/lab/tree/$(LAB_START) $(LAB_ARGS)
+
+check-lab-lang:
+	@case "$(LAB_LANG)" in en|zh) ;; *) echo "make lab: LAB_LANG=$(LAB_LANG): the lessons exist in en and zh (make lab LANG=zh)" >&2; exit 2;; esac
 
 student: $(STAMP)
 	$(BIN)/python tools/notebooks.py student notebooks notebooks/student
+	$(if $(ZH_LESSONS),$(BIN)/python tools/notebooks.py student notebooks/zh notebooks/student/zh)
 
 # Each lesson runs once (fast setting) into $(BUILD_DIR)/executed; book and slides read those.
 $(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $(PACKAGE_SOURCES) | $(STAMP)
@@ -145,7 +158,7 @@ book: $(EXECUTED) $(ZH_EXECUTED)
 	$(if $(ZH_EXECUTED),$(BIN)/python tools/notebooks.py book $(ZH_EXECUTED) --out $(BOOK_DIR)/zh \
 		--vendor $(BOOK_DIR)/vendor --lang zh)
 
-slides: $(EXECUTED)
+slides: $(EXECUTED) $(ZH_EXECUTED)
 	@if ! command -v npm >/dev/null 2>&1; then \
 		echo "npm not found: the slides load reveal.js and MathJax from CDNs"; \
 	elif ! test -f $(SLIDES_VENDOR)/reveal.js/dist/reveal.js -a -f $(SLIDES_VENDOR)/mathjax/MathJax.js \
@@ -154,10 +167,16 @@ slides: $(EXECUTED)
 			$(SLIDES_NPM) || echo "npm install failed: the slides load reveal.js and MathJax from CDNs"; \
 	fi
 	$(BIN)/python tools/notebooks.py slides $(EXECUTED) --out $(SLIDES_DIR) --vendor $(SLIDES_DIR)/vendor $(SLIDES_ARGS)
+	$(if $(ZH_EXECUTED),$(BIN)/python tools/notebooks.py slides $(ZH_EXECUTED) --out $(SLIDES_DIR)/zh \
+		--vendor $(SLIDES_DIR)/vendor --lang zh $(SLIDES_ARGS))
 
 e2e: book slides
 	@test -x $(CHROMIUM) -a -x $(CHROMEDRIVER) || { echo "installing chromium and chromium-driver"; \
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+	@# a CJK font, so that the screenshots of the Chinese decks show characters, not boxes
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { echo "installing fonts-noto-cjk"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk \
+		|| echo "no CJK font: the Chinese slides' screenshots show boxes"; }
 	NST_TEACH_E2E=1 NST_TEACH_OFFLINE=1 NST_TEACH_CHROMIUM=$(CHROMIUM) NST_TEACH_CHROMEDRIVER=$(CHROMEDRIVER) \
 		$(BIN)/python -m pytest -q -s -o addopts="" -p no:cacheprovider tests/e2e $(E2E_ARGS)
 

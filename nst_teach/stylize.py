@@ -204,11 +204,11 @@ def random_weight_calibration(
 
     .. math::
 
-        w_l = rac{1}{L \, E_l(x_0)}, \qquad
-        eta = eta_	ext{rel} \sum_{l \in C} 	frac12 \sum_{ij} (P^l_{ij})^2,
+        w_l = \frac{1}{L \, E_l(x_0)}, \qquad
+        \beta = \beta_\text{rel} \sum_{l \in C} \tfrac12 \sum_{ij} (P^l_{ij})^2,
 
     where :math:`x_0` is the starting image, so that :math:`\sum_l w_l E_l(x_0) = 1` and
-    :math:`\mathcal{L}_	ext{content} / \sum rac12 P^2` is a relative error.
+    :math:`\mathcal{L}_\text{content} / \sum \frac12 P^2` is a relative error.
     ``beta_relative`` defaults to :data:`RANDOM_BETA_RELATIVE`. A layer whose
     :math:`E_l(x_0)` is zero keeps :math:`1/L`.
 

@@ -93,9 +93,18 @@ def download_imagenet_state_dict() -> dict[str, torch.Tensor]:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
-def _download(url: str, dest: Path, timeout: float) -> None:
+class ChecksumMismatch(OSError):
+    """A downloaded file's SHA-256 does not start with the prefix in its name."""
+
+
+def _download(url: str, dest: Path, timeout: float, progress: bool | None = None) -> None:
     """``url`` -> ``dest`` through a temporary file beside it, checked against the hash
-    prefix in the file's name (torch.hub's convention, ``name-<sha256 prefix>.pth``)."""
+    prefix in the file's name (torch.hub's convention, ``name-<sha256 prefix>.pth``).
+
+    The one download path of the package: the automatic fetch before a fallback and
+    ``nst-teach weights --download`` both use it. ``timeout`` bounds each wait for data (this
+    connection only). ``progress``: a bar on stderr; ``None`` shows it on a terminal and in a
+    notebook. Raises :class:`ChecksumMismatch` (nothing is kept) or another ``OSError``."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     prefix = dest.stem.rsplit("-", 1)[-1]
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
@@ -103,8 +112,7 @@ def _download(url: str, dest: Path, timeout: float) -> None:
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0)
-            # a progress bar on a terminal and in a notebook (whose stderr is not a terminal)
-            show = sys.stderr.isatty() or "ipykernel" in sys.modules
+            show = progress if progress is not None else _interactive()
             bar = _progress(total) if show else None
             while chunk := response.read(1 << 20):
                 out.write(chunk)
@@ -114,12 +122,19 @@ def _download(url: str, dest: Path, timeout: float) -> None:
             if bar is not None:
                 bar.close()
         if not digest.hexdigest().startswith(prefix):
-            raise OSError(f"the file downloaded from {url} does not match its hash {prefix}")
+            raise ChecksumMismatch(
+                f"the file downloaded from {url} does not match its hash {prefix}"
+            )
         os.replace(tmp, dest)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _interactive() -> bool:
+    """A terminal, or a notebook (whose stderr is not a terminal)."""
+    return sys.stderr.isatty() or "ipykernel" in sys.modules
 
 
 def _progress(total: int):  # type: ignore[no-untyped-def]
@@ -171,13 +186,11 @@ def download_imagenet_weights(
     path = imagenet_weights_path()
     if path.is_file() and not force and verify_weights_file(path):
         return path, "verified"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    source = url or IMAGENET_URL
     try:
-        torch.hub.download_url_to_file(
-            url or IMAGENET_URL, str(path), hash_prefix=hash_prefix(path.name), progress=progress
-        )
-    except RuntimeError as exc:  # torch.hub's checksum error
-        raise ValueError(f"downloaded weights from {url or IMAGENET_URL}: {exc}") from None
+        _download(source, path, DOWNLOAD_TIMEOUT_S, progress=progress)
+    except ChecksumMismatch as exc:
+        raise ValueError(f"downloaded weights from {source}: {exc}") from None
     return path, "downloaded"
 
 

@@ -39,7 +39,7 @@ from .layers import LAYER_NAMES, PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
 from .plotting import COLORS, STYLE, to_numpy_image
 from .samples import SAMPLE_NAMES, sample_image
 from .settings import lesson_settings
-from .stylize import INITS, StyleResult, get_extractor, stylize
+from .stylize import DEFAULT_BETA, INITS, StyleResult, get_extractor, stylize
 
 #: The content dropdown's entry for a photo the student uploaded.
 OWN_PHOTO = "your photo"
@@ -141,7 +141,9 @@ class StyleExplorer:
 
     Controls (all ``ipywidgets``): :attr:`content` and :attr:`style` dropdowns of sample
     names, :attr:`layer_boxes` (one checkbox per style layer), :attr:`content_layer`,
-    :attr:`alpha` and :attr:`beta` (log sliders), :attr:`steps`, :attr:`size`, :attr:`init`,
+    :attr:`alpha` and :attr:`beta` (log sliders; :attr:`beta_auto`, on until the beta slider
+    is moved, lets :func:`~nst_teach.stylize.stylize` choose beta: its default with trained
+    weights, the random-weight calibration with random ones), :attr:`steps`, :attr:`size`, :attr:`init`,
     :attr:`optimizer` and the :attr:`run_button`; :attr:`upload` takes the student's own
     photo (it becomes the content, ``"your photo"`` in the dropdown) and :attr:`save_button`
     writes the result as a PNG in :attr:`save_dir` (a new name each time, nothing
@@ -201,7 +203,18 @@ class StyleExplorer:
             value=1.0, base=10, min=-4, max=4, step=0.25, description="alpha", readout_format=".1e"
         )
         self.beta = widgets.FloatLogSlider(
-            value=1e6, base=10, min=0, max=10, step=0.25, description="beta", readout_format=".1e"
+            value=DEFAULT_BETA,
+            base=10,
+            min=0,
+            max=10,
+            step=0.25,
+            description="beta",
+            readout_format=".1e",
+        )
+        self.beta_auto = widgets.Checkbox(
+            value=True,
+            description="auto beta (calibrated when the weights are random)",
+            indent=False,
         )
         self.steps = widgets.IntSlider(
             value=steps, min=1, max=max(500, 2 * steps), description="steps"
@@ -224,6 +237,7 @@ class StyleExplorer:
         self.save_button.on_click(self.save)
         self.upload.observe(self.use_upload, names="value")
         self.content.observe(self.update_preview, names="value")
+        self.beta.observe(self._beta_moved, names="value")
         self.style.observe(self.update_preview, names="value")
         self.update_preview()
 
@@ -235,7 +249,7 @@ class StyleExplorer:
                 boxes,
                 widgets.HBox([self.content_layer, self.init]),
                 self.alpha,
-                self.beta,
+                widgets.HBox([self.beta, self.beta_auto]),
                 widgets.HBox([self.steps, self.size]),
                 widgets.HBox([self.optimizer, self.run_button, self.save_button]),
                 self.status,
@@ -255,13 +269,17 @@ class StyleExplorer:
             "size": int(self.size.value),
             "steps": int(self.steps.value),
             "alpha": float(self.alpha.value),
-            "beta": float(self.beta.value),
+            "beta": None if self.beta_auto.value else float(self.beta.value),
             "style_layers": self.selected_layers(),
             "content_layers": (self.content_layer.value,),
             "init": self.init.value,
             "optimizer": self.optimizer.value,
             "weights": self.weights,
         }
+
+    def _beta_moved(self, change: object = None) -> None:
+        """Moving the slider (or setting ``beta.value``) means: use this beta."""
+        self.beta_auto.value = False
 
     def content_image(self) -> Tensor | str:
         """What :meth:`run` passes as content: a sample name, or the uploaded photo."""
@@ -358,8 +376,13 @@ class StyleExplorer:
         self.result = result
         self.save_button.disabled = False
         self.result_image.value = png_bytes(result.image, _scale_for(*result.image.shape[-2:], 300))
+        beta = float(result.settings["beta"])  # type: ignore[arg-type]
+        if kwargs["beta"] is None:  # show the beta that was used
+            self.beta.unobserve(self._beta_moved, names="value")
+            self.beta.value = beta
+            self.beta.observe(self._beta_moved, names="value")
         label = (
-            f"#{self.runs} {self.style.value} a={kwargs['alpha']:.0e} b={kwargs['beta']:.0e} "
+            f"#{self.runs} {self.style.value} a={kwargs['alpha']:.0e} b={beta:.0e} "
             f"{kwargs['optimizer']}"
         )
         past = [*self.past, (label, result.history)]
@@ -380,7 +403,9 @@ class StyleExplorer:
             x = range(1, len(hist["total"]) + 1)
             ax.plot(x, hist["total"], label=label, lw=2 if last else 1, alpha=1 if last else 0.5)
         if self.past:
-            alpha, beta = float(self.alpha.value), float(self.beta.value)
+            used = self.result.settings if self.result is not None else {}
+            alpha = float(used.get("alpha", self.alpha.value))  # type: ignore[arg-type]
+            beta = float(used.get("beta", self.beta.value))  # type: ignore[arg-type]
             hist = self.past[-1][1]
             x = range(1, len(hist["total"]) + 1)
             ax.plot(

@@ -93,3 +93,23 @@ def test_torch_is_not_pinned_to_the_local_wheel():
     deps = _pyproject()["project"]["dependencies"]
     torch_req = next(r for r in deps if _name(r) == "torch")
     assert "2.13.0" not in torch_req and "==" not in torch_req
+
+
+def test_no_control_characters_in_sources():
+    """A LaTeX docstring written without ``r""`` turns ``\\frac`` into a form feed and
+    ``\\text`` into a tab: no source, lesson or document may carry such characters."""
+    bad = re.compile("[\x00-\x08\x0b-\x1f]")  # tabs are fine only in .tsv files
+    root = Path(__file__).resolve().parents[1]
+    files = [
+        p
+        for pattern in ("nst_teach/**/*.py", "tools/*.py", "tests/**/*.py", "benchmarks/*.py")
+        for p in root.glob(pattern)
+    ]
+    files += list(root.glob("notebooks/**/*.ipynb")) + list(root.glob("*.md"))
+    found = [
+        f"{p.relative_to(root)}:{n}"
+        for p in files
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if bad.search(line)
+    ]
+    assert not found, f"control characters in {found[:10]}"

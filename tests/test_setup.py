@@ -107,6 +107,39 @@ def test_make_lab_opens_student_copies_and_lab_solutions_the_lessons(tmp_path: P
     assert "--notebook-dir=notebooks " in solutions and "notebooks/student" not in solutions
 
 
+@pytest.mark.skipif(MAKE is None, reason="needs make")
+def test_make_lab_lang_zh_opens_the_chinese_edition(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    lab = make("-n", "lab", "LANG=zh", f"VENV={venv}").stdout
+    assert "notebooks.py student notebooks/zh notebooks/student/zh --keep-existing" in lab
+    assert "--notebook-dir=notebooks/student/zh " in lab
+    assert "--LabApp.default_url=/lab/tree/00_start_here.ipynb" in lab
+    assert (REPO / "notebooks" / "zh" / "00_start_here.ipynb").is_file()  # what lab opens first
+    solutions = make("-n", "lab-solutions", "LANG=zh", f"VENV={venv}").stdout
+    assert "--notebook-dir=notebooks/zh " in solutions and "student" not in solutions
+    assert (
+        "--notebook-dir=notebooks/student/zh "
+        in make("-n", "lab", "LAB_LANG=zh", f"VENV={venv}").stdout
+    )
+    # a Chinese locale in the environment leaves `make lab` as it was: English
+    env = {**os.environ, "LANG": "zh_CN.UTF-8"}
+    english = subprocess.run(
+        [MAKE, "--no-print-directory", "-n", "lab", f"VENV={venv}"],
+        cwd=REPO, capture_output=True, text=True, timeout=60, env=env,
+    ).stdout  # fmt: skip
+    assert "--notebook-dir=notebooks/student " in english and "/zh" not in english
+    wrong = make("lab", "LAB_LANG=fr", f"VENV={venv}")
+    assert wrong.returncode != 0 and not venv.exists()  # refused before installing anything
+    assert "LAB_LANG=fr: the lessons exist in en and zh" in wrong.stderr
+
+
+@pytest.mark.skipif(MAKE is None, reason="needs make")
+def test_make_student_writes_both_editions(tmp_path: Path) -> None:
+    student = make("-n", "student", f"VENV={tmp_path / 'venv'}").stdout
+    assert "notebooks.py student notebooks notebooks/student\n" in student
+    assert "notebooks.py student notebooks/zh notebooks/student/zh\n" in student
+
+
 # ---------------------------------------------------------------------------- without make
 
 
@@ -128,6 +161,17 @@ def test_bootstrap_solutions_and_no_lab(capsys) -> None:
     assert "--notebook-dir=notebooks " in out and "notebooks/student" not in out
     assert boot.main(["--dry-run", "--no-lab", "--venv", "/nonexistent/venv"]) == 0
     assert "jupyter lab" not in capsys.readouterr().out
+
+
+def test_bootstrap_lang_zh_opens_the_chinese_edition(capsys) -> None:
+    assert boot.main(["--dry-run", "--lang", "zh", "--venv", "/nonexistent/venv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    lessons, student = (os.path.join("notebooks", "zh"), os.path.join("notebooks", "student", "zh"))
+    assert any(f"notebooks.py student {lessons} {student} -k" in ln for ln in out)
+    assert f"--notebook-dir={student} " in out[-1]
+    assert boot.main(["--dry-run", "--lang", "zh", "--solutions", "--venv", "/nonexistent/v"]) == 0
+    out = capsys.readouterr().out
+    assert f"--notebook-dir={lessons} " in out and "student" not in out
 
 
 def test_bootstrap_windows_venv_layout(monkeypatch) -> None:

@@ -163,3 +163,16 @@ def test_explorer_says_when_an_upload_is_not_an_image(tmp_path) -> None:
     explorer.upload.value = _upload("notes.txt", b"not an image")
     assert explorer.own_photo is None and explorer.content.value == "hopper"
     assert "Cannot use notes.txt" in explorer.status.value
+
+
+def test_explorer_beta_is_automatic_until_the_slider_moves(tmp_path) -> None:
+    fresh = StyleExplorer(size=32, steps=2, weights="random", save_dir=tmp_path)
+    assert fresh.beta_auto.value and fresh.settings()["beta"] is None
+    result = fresh.run()
+    assert result is not None and result.settings["calibrated"]
+    assert fresh.beta.value == pytest.approx(float(result.settings["beta"]), rel=1e-6) or (
+        not 1 <= float(result.settings["beta"]) <= 1e10  # outside the slider's range
+    )
+    assert fresh.beta_auto.value  # showing the beta used does not switch auto off
+    fresh.beta.value = 1e5
+    assert not fresh.beta_auto.value and fresh.settings()["beta"] == pytest.approx(1e5)

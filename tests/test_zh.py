@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import os
+import re
 import string
 import sys
 from pathlib import Path
@@ -139,7 +141,9 @@ def test_zh_check_command_lists_stale_cells(tmp_path, capsys):
 def test_chinese_notes_render_chinese_cell_numbers():
     nb = new_notebook(cells=[new_code_cell("import x"), new_code_cell("y = 2")])
     nb.metadata["nst_teach"] = {"language": "zh"}
-    assert tools.rendered_notes(nb, "运行 [[code:y = ]]。") == "运行 代码单元 2。"
+    # no space between a Chinese character and 代码单元 (Chinese text writes none there)
+    assert tools.rendered_notes(nb, "运行 [[code:y = ]]。") == "运行代码单元 2。"
+    assert tools.rendered_notes(nb, "run `x` [[code:y = ]]") == "run `x` 代码单元 2"
     nb.metadata["nst_teach"] = {}
     assert tools.rendered_notes(nb, "run [[code:y = ]]") == "run code cell 2"
 
@@ -303,3 +307,195 @@ def test_line_break_inside_a_chinese_sentence_is_refused():
     ]
     zh.cells[2].source = "风格损失。\n\n新的段落。\n- 列表"
     assert tools.zh_problems(zh, en) == []
+
+
+# ---------------------------------------------------------------------------- zh-sync-code
+
+
+def _lessons_on_disk(tmp_path, zh, en, name="00_x.ipynb"):
+    (tmp_path / "zh").mkdir(exist_ok=True)
+    nbformat.write(en, tmp_path / name)
+    nbformat.write(zh, tmp_path / "zh" / name)
+    return tmp_path / "zh" / name
+
+
+def test_sync_code_copies_source_metadata_and_outputs_of_the_english_code_cells():
+    zh, en = _pair()
+    en.cells[1].source = "x = 2  # changed in English"
+    en.cells[1].metadata = {
+        "tags": ["exercise"],
+        "slideshow": {"slide_type": "fragment"},
+        "nst_teach": {"expected_output": "2\n"},
+    }
+    zh.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="stale\n")]
+    zh.cells[1].execution_count = 4
+    markdown = zh.cells[2].source
+    assert tools.zh_sync_code(zh, en) == ([2], False)
+    assert zh.cells[1] == en.cells[1] and zh.cells[1] is not en.cells[1]
+    assert zh.cells[1].outputs == [] and zh.cells[1].execution_count is None  # as the English
+    assert zh.cells[2].source == markdown  # the translation is left alone
+    assert tools.zh_problems(zh, en, GLOSSARY) == []
+    assert tools.zh_sync_code(zh, en) == ([], False)  # nothing left to copy
+
+
+def test_sync_code_re_renders_the_chinese_speaker_notes():
+    en = new_notebook(
+        cells=[
+            new_code_cell("import a", id="a"),
+            new_code_cell("y = 1", id="b"),
+            new_markdown_cell("Run code cell 2.", id="n"),
+        ]
+    )
+    zh = nbformat.reads(nbformat.writes(en), as_version=4)
+    zh.metadata["nst_teach"] = {"language": "zh"}
+    zh.cells[2].metadata["nst_teach"] = {"notes_template": "运行 [[code:y = ]]。"}
+    tools.sync_notes(zh)
+    assert zh.cells[2].source == "运行代码单元 2。"
+    en.cells[0].source = "import a\ny = 0"  # the English code now says `y = ` first
+    assert tools.zh_sync_code(zh, en) == ([1], True)
+    assert zh.cells[2].source == "运行代码单元 1。"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda zh: zh.cells.pop(), "2 cells, the English lesson has 3"),
+        (lambda zh: zh.cells.insert(1, new_code_cell("z = 0", id="z")), "4 cells"),
+        (
+            lambda zh: zh.cells.__setitem__(1, new_markdown_cell("x = 1", id="b")),
+            "cell 2 is markdown, the English one code",
+        ),
+        (
+            lambda zh: zh.cells.insert(0, zh.cells.pop(1)),
+            "cell 1 is code, the English one markdown",
+        ),
+        (
+            lambda zh: setattr(zh.cells[1], "id", "other"),
+            "cell 2 has id 'other', the English one 'b'",
+        ),
+    ],
+)
+def test_sync_code_refuses_cells_that_do_not_line_up(change, reason):
+    zh, en = _pair()
+    en.cells[1].source = "x = 2"
+    change(zh)
+    before = nbformat.writes(zh)
+    with pytest.raises(tools.NotebookToolError, match="do not line up") as err:
+        tools.zh_sync_code(zh, en)
+    assert reason in str(err.value)
+    assert nbformat.writes(zh) == before  # nothing copied
+
+
+def test_sync_code_command_reports_and_refuses_in_one_line(tmp_path, capsys):
+    zh, en = _pair()
+    en.cells[1].source = "x = 2"
+    good = _lessons_on_disk(tmp_path, zh, en)
+    assert tools.main(["zh-sync-code", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        out
+        == f"{good}: copied code cells 2 from {Path(os.path.relpath(tmp_path / '00_x.ipynb'))}\n"
+    )
+    assert nbformat.read(good, as_version=4).cells[1].source == "x = 2"
+    assert tools.main(["zh-sync-code", str(good)]) == 0
+    assert "code cells already as in" in capsys.readouterr().out
+    assert tools.main(["zh-check", str(good)]) == 0
+
+    # a second lesson whose cells do not line up: refused, and neither file is written
+    en.cells[1].source = "x = 3"
+    nbformat.write(en, tmp_path / "00_x.ipynb")
+    zh2, en2 = _pair()
+    en2.cells.append(new_code_cell("extra", id="e"))
+    bad = _lessons_on_disk(tmp_path, zh2, en2, "01_y.ipynb")
+    texts = good.read_text(), bad.read_text()
+    assert tools.main(["zh-sync-code", str(good), str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith(f"error: {bad}: ")
+    assert "3 cells, the English lesson has 4" in captured.err
+    assert "nothing was written" in captured.err
+    assert (good.read_text(), bad.read_text()) == texts
+
+
+def test_sync_code_command_wants_a_chinese_lesson(tmp_path, capsys):
+    zh, en = _pair()
+    good = _lessons_on_disk(tmp_path, zh, en)
+    assert tools.main(["zh-sync-code", str(tmp_path / "00_x.ipynb")]) == 1
+    assert "no English lesson at" in capsys.readouterr().err
+    assert tools.main(["zh-sync-code", str(good.with_name("07_none.ipynb"))]) == 1
+    assert "no such notebook" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", ZH_LESSONS, ids=lambda p: p.name)
+def test_committed_chinese_lesson_has_the_english_code_cells_and_a_safe_student_copy(path):
+    """zh-sync-code would change nothing (code cells with the English metadata too), and the
+    student copy drops the solutions exactly as the English one does."""
+    zh = nbformat.read(str(path), as_version=4)
+    en = nbformat.read(str(tools.english_of(path)), as_version=4)
+    synced = nbformat.reads(nbformat.writes(zh), as_version=4)
+    assert tools.zh_sync_code(synced, en) == ([], False)
+    student, english = tools.student_copy(zh), tools.student_copy(en)
+    assert [i for i, c in enumerate(student.cells) if tools.marker_lines(c.source)] == []
+    assert [c.source for c in student.cells if c.cell_type == "code"] == [
+        c.source for c in english.cells if c.cell_type == "code"
+    ]
+    assert [c.get("id") for c in student.cells] == [c.get("id") for c in english.cells]
+
+
+def test_student_copies_of_the_chinese_lessons(tmp_path):
+    written = tools.make_student_copies(REPO / "notebooks" / "zh", tmp_path / "student" / "zh")
+    assert [p.name for p in written] == [p.name for p in ZH_LESSONS]
+    for path in written:
+        assert "### BEGIN SOLUTION\n" not in path.read_text(encoding="utf-8")
+        assert nbformat.read(str(path), as_version=4).metadata["nst_teach"]["language"] == "zh"
+
+
+# ---------------------------------------------------------------------------- slides
+
+
+def test_slides_link_the_two_languages(tmp_path):
+    """Unexecuted lessons suffice (nbconvert renders them as they are), as for the book."""
+    name = ZH_LESSONS[0].stem
+    deck = f"{name}.slides.html"
+    vendor = tmp_path / "slides" / "vendor"
+    for rel in tools.VENDOR_FILES.values():
+        (vendor / rel).parent.mkdir(parents=True, exist_ok=True)
+        (vendor / rel).write_text("")
+    en_written, _ = tools.build_slides(
+        [REPO / "notebooks" / f"{name}.ipynb"], tmp_path / "slides", vendor
+    )
+    zh_written, offline = tools.build_slides(
+        [ZH_LESSONS[0]], tmp_path / "slides" / "zh", vendor, lang="zh"
+    )
+    assert offline and [p.name for p in zh_written] == [deck]
+    english = en_written[0].read_text(encoding="utf-8")
+    chinese = zh_written[0].read_text(encoding="utf-8")
+    assert f'class="nst-lang" href="zh/{deck}" lang="zh">中文版</a>' in english
+    assert f'class="nst-lang" href="../{deck}" lang="en">English</a>' in chinese
+    assert '<html lang="zh">' in chinese and '<html lang="en">' in english
+    # the shared vendor folder, one level up; nothing from a CDN
+    assert 'src="../vendor/node_modules/requirejs/require.js"' in chinese
+    assert "../vendor/node_modules/reveal.js/dist/reveal.js" in chinese
+    assert "unpkg.com" not in chinese and "cdnjs" not in chinese
+    # the speaker notes are the Chinese lesson's
+    notes = re.findall(r'<aside class="notes">(.*?)</aside>', chinese, flags=re.S)
+    assert notes and all("讲者备注" in n for n in notes)
+    assert "Speaker notes" not in chinese
+    index = (tmp_path / "slides" / "zh" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../index.html"' in index and f'href="{deck}"' in index
+    assert tools.title_of(nbformat.read(str(ZH_LESSONS[0]), as_version=4), "") in index
+    english_index = (tmp_path / "slides" / "index.html").read_text(encoding="utf-8")
+    assert 'href="zh/index.html"' in english_index
+
+
+def test_english_deck_without_a_chinese_lesson_has_no_language_link(tmp_path, capsys):
+    nb = new_notebook(cells=[new_markdown_cell("# 99", id="a")])
+    nbformat.write(nb, tmp_path / "99_untranslated.ipynb")
+    (written,), _ = tools.build_slides([tmp_path / "99_untranslated.ipynb"], tmp_path / "out")
+    assert "nst-lang" not in written.read_text(encoding="utf-8")
+    assert tools.main(["slides", "--lang", "zh", "--out", str(tmp_path / "zh"),
+                       str(tmp_path / "99_untranslated.ipynb")]) == 0  # fmt: skip
+    assert 'href="../99_untranslated.slides.html"' in (
+        tmp_path / "zh" / "99_untranslated.slides.html"
+    ).read_text(encoding="utf-8")
+    assert "1 decks in" in capsys.readouterr().out

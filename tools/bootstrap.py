@@ -6,13 +6,16 @@ Run it from the repository's folder with the Python you want the kit to use::
     py tools\\bootstrap.py                    # Windows
     python tools/bootstrap.py --torch cpu     # torch's CPU-only build (no CUDA, ~200 MB)
     python tools/bootstrap.py --solutions     # open the lessons with the solutions
+    python tools/bootstrap.py --lang zh       # the Chinese edition (notebooks/zh), 中文版
     python tools/bootstrap.py --dry-run       # print the commands, run nothing
 
 It does what ``make lab`` does: refuses a Python older than ``requires-python`` (one line
 naming the fix), creates ``.venv``, installs the kit and its tools into it (``--torch cpu``
 first installs torch from PyTorch's CPU index), registers the Jupyter kernel, sets up the
 git filter that keeps notebook outputs out of commits, writes the student copies of the
-lessons (never overwriting one) and opens JupyterLab on them.
+lessons (never overwriting one) and opens JupyterLab on them. ``--lang zh`` does what
+``make lab LANG=zh`` does: the same with the Chinese lessons, ``notebooks/zh``, whose student
+copies go to ``notebooks/student/zh``.
 
 ``check-python`` and ``git-filter`` are the two steps the Makefile calls. This file imports
 nothing outside the standard library and keeps to syntax old Pythons can parse, so that an
@@ -79,7 +82,18 @@ def git_filter_commands(python):
     ]
 
 
-def setup_commands(venv=".venv", torch="default", solutions=False, lab_args=()):
+def lesson_folders(lang="en"):
+    """(the lessons, their student copies) for ``lang``: ``en`` or ``zh`` (the Chinese edition).
+
+    A Chinese lesson's kernel runs in a folder named ``zh``, so its exercise checkers speak
+    Chinese.
+    """
+    if lang == "zh":
+        return os.path.join("notebooks", "zh"), os.path.join("notebooks", "student", "zh")
+    return "notebooks", os.path.join("notebooks", "student")
+
+
+def setup_commands(venv=".venv", torch="default", solutions=False, lab_args=(), lang="en"):
     """The commands of a setup, in order (each a list of arguments, run in the repository)."""
     python = venv_python(venv)
     steps = []
@@ -92,10 +106,11 @@ def setup_commands(venv=".venv", torch="default", solutions=False, lab_args=()):
     steps.append([python, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"])
     if os.path.isdir(os.path.join(ROOT, ".git")):
         steps.extend(git_filter_commands(python))
-    folder = "notebooks" if solutions else os.path.join("notebooks", "student")
+    lessons, student = lesson_folders(lang)
+    folder = lessons if solutions else student
     if not solutions:
         steps.append(
-            [python, os.path.join("tools", "notebooks.py"), "student", "notebooks", folder, "-k"]
+            [python, os.path.join("tools", "notebooks.py"), "student", lessons, folder, "-k"]
         )
     steps.append(
         [python, "-m", "jupyter", "lab", f"--notebook-dir={folder}", *LAB_DEFAULT_URL, *lab_args]
@@ -117,6 +132,9 @@ def main(argv=None):
         "--torch", choices=["default", "cpu"], default="default", help="cpu: CPU-only build"
     )
     parser.add_argument("--solutions", action="store_true", help="lessons with the solutions")
+    parser.add_argument(
+        "--lang", choices=["en", "zh"], default="en", help="zh: the Chinese edition (notebooks/zh)"
+    )
     parser.add_argument("--no-lab", action="store_true", help="install only; do not open lab")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
     parser.add_argument("--python", default=None, help="git-filter: the venv's python")
@@ -135,7 +153,7 @@ def main(argv=None):
             return 0  # not a git clone (a downloaded zip): nothing to configure
         steps = git_filter_commands(args.python or sys.executable)
     else:
-        steps = setup_commands(args.venv, args.torch, args.solutions, lab_args)
+        steps = setup_commands(args.venv, args.torch, args.solutions, lab_args, args.lang)
         if args.no_lab:
             steps = steps[:-1]
     for cmd in steps:

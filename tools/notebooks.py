@@ -33,11 +33,18 @@ Run ``python tools/notebooks.py --help``. Subcommands:
     ran in the fast setting, previous/contents/next links) and ``index.html``, the contents in
     lesson order. With ``--vendor`` holding ``mathjax@2`` and ``requirejs`` the pages need
     nothing from the internet and open from ``file://``.
-``slides FILES --out DIR [--vendor DIR] [--execute]``
+``slides FILES --out DIR [--vendor DIR] [--execute] [--lang zh]``
     reveal.js decks ``DIR/<name>.slides.html`` and an ``index.html``. With ``--vendor`` pointing
     at an npm prefix holding ``reveal.js@4``, ``requirejs``, ``jquery`` and ``mathjax@2`` (what
     ``make slides`` installs when ``npm`` exists) the decks load everything from there and work
-    offline; otherwise they load reveal.js, MathJax and friends from public CDNs.
+    offline; otherwise they load reveal.js, MathJax and friends from public CDNs. Each deck links
+    to the same lesson's deck in the other language when there is one: an English deck to
+    ``zh/<name>.slides.html``; a Chinese deck (``--lang zh``, built into ``DIR/zh``) to
+    ``../<name>.slides.html``.
+``zh-check FILES`` / ``zh-stamp FILE CELLS`` / ``zh-sync-code FILES``
+    The Chinese edition (``notebooks/zh``), kept in step with the English lessons: list what is
+    out of step; record that markdown cells translate the current English text; copy the
+    English code cells into the Chinese lessons (see :func:`zh_sync_code`).
 
 Example (a solution region in a code cell):
 
@@ -306,9 +313,17 @@ def code_cell_number(nb: NotebookNode, prefix: str) -> int:
 
 def rendered_notes(nb: NotebookNode, template: str) -> str:
     """A notes template with each ``[[code:PREFIX]]`` replaced by "code cell N" (in a Chinese
-    lesson, whose metadata has ``nst_teach.language == "zh"``: "代码单元 N")."""
-    word = "代码单元 " if nb.metadata.get("nst_teach", {}).get("language") == "zh" else "code cell "
+    lesson, whose metadata has ``nst_teach.language == "zh"``: "代码单元 N", with no space
+    between it and a Chinese character before it, as Chinese text writes it)."""
+    zh = nb.metadata.get("nst_teach", {}).get("language") == "zh"
+    word = "代码单元 " if zh else "code cell "
+    if zh:
+        template = CJK_BEFORE_REF.sub("", template)
     return NOTES_REF.sub(lambda m: f"{word}{code_cell_number(nb, m[1])}", template)
+
+
+#: Spaces between a Chinese character (or full-width punctuation) and a ``[[code:`` reference.
+CJK_BEFORE_REF = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]) +(?=\[\[code:)")
 
 
 def _notes_cells(nb: NotebookNode) -> list[tuple[NotebookNode, str]]:
@@ -468,10 +483,27 @@ def title_of(nb: NotebookNode, default: str) -> str:
     return default
 
 
+#: The link from a deck to the same deck in the other language (reveal.js leaves it alone).
+SLIDES_LANG_STYLE = (
+    "<style>.nst-lang{position:fixed;top:0.6em;right:0.9em;z-index:40;font:15px sans-serif;"
+    "padding:0.2em 0.6em;background:#f3f6fa;border:1px solid #d0d7de;border-radius:6px}</style>"
+)
+
+
 def build_slides(
-    files: Sequence[Path], out_dir: Path, vendor: Path | None = None, run: bool = False
+    files: Sequence[Path],
+    out_dir: Path,
+    vendor: Path | None = None,
+    run: bool = False,
+    lang: str = "en",
 ) -> tuple[list[Path], bool]:
-    """Write reveal.js decks of ``files`` into ``out_dir``; return (paths, whether offline)."""
+    """Write reveal.js decks of ``files`` into ``out_dir``; return (paths, whether offline).
+
+    ``lang`` is the lessons' language: ``"zh"`` for the Chinese edition, whose decks go into a
+    ``zh`` folder beside the English ones (``make slides`` writes ``slides/zh``). Every deck
+    links to the same lesson's deck in the other language, when that lesson exists, as the
+    book's pages do; the speaker notes are the lesson's own (in Chinese in a Chinese lesson).
+    """
     from nbconvert import SlidesExporter
 
     out_dir = Path(out_dir)
@@ -495,6 +527,17 @@ def build_slides(
         nb.metadata.pop("widgets", None)  # live widgets need a kernel; slides show the code
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
         target = out_dir / f"{path.stem}.slides.html"
+        link = _language_link(lang, path.stem, target.name)
+        if link:
+            link = link.replace("<a ", '<a class="nst-lang" ', 1)
+            start = re.search(r"<body[^>]*>", body)
+            if start:
+                body = body[: start.end()] + SLIDES_LANG_STYLE + link + body[start.end() :]
+        if lang == "zh":
+            body = body.replace('<html lang="en">', '<html lang="zh">', 1)
+            body = body.replace(
+                f"<title>{path.stem} slides</title>", f"<title>{path.stem} 幻灯片</title>", 1
+            )
         target.write_text(body, encoding="utf-8")
         written.append(target)
         entries.append((target.name, title_of(nb, path.stem)))
@@ -502,10 +545,27 @@ def build_slides(
         f'<li><a href="{html.escape(name)}">{html.escape(title)}</a></li>'
         for name, title in entries
     )
+    if lang == "zh":
+        (out_dir / "index.html").write_text(
+            '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8">'
+            '<title>nst-teach 幻灯片</title></head>\n<body style="font-family: sans-serif; '
+            'max-width: 40em; margin: 3em auto">\n'
+            '<p><a href="../index.html" lang="en">English</a></p>\n'
+            "<h1>nst-teach：幻灯片</h1>\n"
+            "<p>每课一套幻灯片。用方向键翻页；按 <kbd>s</kbd> 打开讲者备注。</p>\n"
+            f"<ol>\n{items}\n</ol>\n</body></html>\n",
+            encoding="utf-8",
+        )
+        return written, urls is not None
+    chinese = (
+        '<p><a href="zh/index.html" lang="zh">中文版</a></p>\n'
+        if any(ZH_DIR.glob("[0-9][0-9]_*.ipynb"))
+        else ""
+    )
     (out_dir / "index.html").write_text(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<title>nst-teach slides</title></head>\n<body style="font-family: sans-serif; '
-        'max-width: 40em; margin: 3em auto">\n<h1>nst-teach: slides</h1>\n'
+        f'max-width: 40em; margin: 3em auto">\n{chinese}<h1>nst-teach: slides</h1>\n'
         "<p>One deck per lesson. Arrow keys move; <kbd>s</kbd> opens the speaker notes.</p>\n"
         f"<ol>\n{items}\n</ol>\n</body></html>\n",
         encoding="utf-8",
@@ -597,12 +657,13 @@ def _nav(prev: tuple[str, str] | None, nxt: tuple[str, str] | None) -> str:
     return " ".join(links)
 
 
-def _language_link(lang: str, name: str) -> str:
-    """The link from a book page to the same lesson in the other language, if there is one."""
+def _language_link(lang: str, stem: str, page: str) -> str:
+    """The link from the page ``page`` (a book page or a deck) of lesson ``stem`` to the same
+    page in the other language, if that lesson exists: the Chinese pages sit in ``zh/``."""
     if lang == "zh":
-        return f'<a href="../{html.escape(name)}" lang="en">English</a>'
-    if (ZH_DIR / name).with_suffix(".ipynb").exists():
-        return f'<a href="zh/{html.escape(name)}" lang="zh">中文版</a>'
+        return f'<a href="../{html.escape(page)}" lang="en">English</a>'
+    if (ZH_DIR / f"{stem}.ipynb").exists():
+        return f'<a href="zh/{html.escape(page)}" lang="zh">中文版</a>'
     return ""
 
 
@@ -644,7 +705,7 @@ def build_book(
         nxt = lessons[i + 1][2:] if i + 1 < len(lessons) else None
         fast = FAST_NOTE_ZH if lang == "zh" else FAST_NOTE
         header = (
-            f'{BOOK_STYLE}<nav class="nst-nav">{_nav(prev, nxt)}{_language_link(lang, name)}'
+            f'{BOOK_STYLE}<nav class="nst-nav">{_nav(prev, nxt)}{_language_link(lang, path.stem, name)}'
             f'<div class="nst-fast">{fast}</div></nav>'
         )
         footer = f'<nav class="nst-nav">{_nav(prev, nxt)}</nav>'
@@ -810,6 +871,54 @@ def zh_stamp(zh: NotebookNode, en: NotebookNode, numbers: Sequence[int]) -> list
     return stamped
 
 
+def zh_alignment_problem(zh: NotebookNode, en: NotebookNode) -> str | None:
+    """Why the cells of a Chinese lesson do not line up with the English ones (same number,
+    and at each position the same type and id), or None when they do."""
+    if len(zh.cells) != len(en.cells):
+        return f"{len(zh.cells)} cells, the English lesson has {len(en.cells)}"
+    for number, (z, e) in enumerate(zip(zh.cells, en.cells, strict=True), 1):
+        if z.cell_type != e.cell_type:
+            return f"cell {number} is {z.cell_type}, the English one {e.cell_type}"
+        if z.get("id") != e.get("id"):
+            return f"cell {number} has id {z.get('id')!r}, the English one {e.get('id')!r}"
+    return None
+
+
+def zh_sync_code(zh: NotebookNode, en: NotebookNode) -> tuple[list[int], bool]:
+    """Copy every English code cell into the Chinese lesson ``zh``, in place, at the same
+    position: source, metadata (tags, slide type, recorded ``expected_output``), outputs and
+    execution count, all as the English cell has them; then re-render the speaker notes, whose
+    "代码单元 N" follow the code. Markdown cells are left alone (``zh-check`` lists those whose
+    English text changed). Returns (the 1-based numbers of the code cells that changed,
+    whether the speaker notes changed).
+
+    Raises:
+        NotebookToolError: the cells do not line up (a cell added, removed or moved in one
+            lesson only: do that by hand first), or a speaker note cites code no cell has.
+
+    Examples:
+        >>> from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+        >>> en = new_notebook(cells=[new_markdown_cell("# A", id="m"), new_code_cell("x = 2", id="c")])
+        >>> zh = new_notebook(cells=[new_markdown_cell("# 甲", id="m"), new_code_cell("x = 1", id="c")])
+        >>> zh_sync_code(zh, en), zh.cells[1].source
+        (([2], False), 'x = 2')
+    """
+    problem = zh_alignment_problem(zh, en)
+    if problem:
+        raise NotebookToolError(f"the cells do not line up with the English lesson: {problem}")
+    changed = []
+    for number, (z, e) in enumerate(zip(zh.cells, en.cells, strict=True), 1):
+        if z.cell_type != "code":
+            continue
+        english = copy.deepcopy(e)
+        if english != z:
+            zh.cells[number - 1] = english
+            changed.append(number)
+    before = [cell.source for cell, _ in _notes_cells(zh)]
+    sync_notes(zh)
+    return changed, before != [cell.source for cell, _ in _notes_cells(zh)]
+
+
 def english_of(zh_path: Path) -> Path:
     """The English lesson a Chinese one translates: same name, one folder up."""
     return zh_path.resolve().parent.parent / zh_path.name
@@ -827,6 +936,41 @@ def _for_each(files: Iterable[str], check, with_name: bool = False) -> int:  # t
             bad += 1
             print(f"{name}: {'; '.join(problems)}")
     return 1 if bad else 0
+
+
+def _zh_sync_code_command(files: Sequence[Path]) -> int:
+    """``zh-sync-code``: every file is checked before any is written (all or nothing)."""
+    planned = []
+    for path in files:
+        english = english_of(path)
+        if not path.is_file():
+            raise NotebookToolError(f"{path}: no such notebook")
+        if path.resolve() == english.resolve() or not english.is_file():
+            raise NotebookToolError(
+                f"{path}: no English lesson at {english} (name a Chinese lesson, notebooks/zh/NN_*.ipynb)"
+            )
+        zh = read(path)
+        try:
+            changed, renotes = zh_sync_code(zh, read(english))
+        except NotebookToolError as err:
+            raise NotebookToolError(
+                f"{path}: {err} (add, remove or move those cells in the Chinese lesson first); "
+                "nothing was written"
+            ) from None
+        planned.append((path, english, zh, changed, renotes))
+    for path, english, zh, changed, renotes in planned:
+        english = Path(os.path.relpath(english))  # as the user named the Chinese lesson
+        if write_if_changed(zh, path):
+            what = (
+                [f"copied code cells {', '.join(map(str, changed))} from {english}"]
+                if changed
+                else []
+            )
+            what += ["re-rendered the speaker notes"] if renotes else []
+            print(f"{path}: {'; '.join(what) or 'rewrote the file (formatting)'}")
+        else:
+            print(f"{path}: code cells already as in {english}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -855,11 +999,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("zh-stamp", help="record that Chinese cells translate the current English")
     p.add_argument("file", type=Path)
     p.add_argument("cells", nargs="+", type=int, help="cell numbers, as zh-check lists them")
+    p = sub.add_parser(
+        "zh-sync-code", help="copy the English code cells into Chinese lessons (same positions)"
+    )
+    p.add_argument("files", nargs="+", type=Path, help="Chinese lessons, notebooks/zh/NN_*.ipynb")
     p = sub.add_parser("slides", help="reveal.js decks")
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--out", type=Path, default=Path("slides"))
     p.add_argument("--vendor", type=Path, default=None, help="npm prefix with reveal.js & co")
     p.add_argument("--execute", action="store_true", help="run each lesson first (slow)")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="the lessons' language")
     p = sub.add_parser("execute", help="run each lesson once (fast setting) into a folder")
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--out", type=Path, required=True)
@@ -913,6 +1062,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             write_if_changed(nb, args.file)
             print(f"{args.file}: recorded the English hash of cells {', '.join(map(str, stamped))}")
             return 0
+        if args.command == "zh-sync-code":
+            return _zh_sync_code_command(args.files)
         if args.command == "check-slides":
             return _for_each(args.files, slide_problems)
         if args.command == "record":
@@ -939,7 +1090,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.files:
                 print("no lessons to turn into slides")
                 return 0
-            written, offline = build_slides(args.files, args.out, args.vendor, args.execute)
+            written, offline = build_slides(
+                args.files, args.out, args.vendor, args.execute, args.lang
+            )
             where = (
                 "local reveal.js/MathJax (offline)" if offline else "reveal.js/MathJax from CDNs"
             )

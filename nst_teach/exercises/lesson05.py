@@ -36,7 +36,7 @@ import torch
 from torch import Tensor
 
 from ..optimize import DEFAULT_LR, optimize_pixels, record_projected_step
-from .core import Exercise, diagnose
+from .core import Exercise, diagnose, tr
 
 LossFunction = Callable[[Tensor], dict[str, Tensor]]
 
@@ -62,49 +62,63 @@ def _quadratic_problem(seed: int = 0, shape: tuple[int, ...] = (1, 3, 6, 7)):
 
 def _check_closure(student: Callable[..., Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     loss_fn, start = _quadratic_problem(1)
     x = start.clone().requires_grad_(True)
     opt = torch.optim.SGD([x], lr=0.0)
     history: dict[str, list[float]] = {}
     made = student(x, loss_fn, opt, history)
     if not callable(made):
-        return "your function should return the closure (a function of no arguments)"
+        return tr("your function should return the closure (a function of no arguments)")
     for call in (1, 2):
         value = made()
         if not torch.equal(x.detach(), start):
-            return "the closure changed the pixels: only opt.step moves them"
+            return tr("the closure changed the pixels: only opt.step moves them")
         expected = loss_fn(x.detach())
         if not isinstance(value, Tensor):
-            return (
+            return tr(
                 "the closure should return the total loss as a tensor (L-BFGS compares its values)"
             )
         problem = diagnose(value, expected["total"])
         if problem is not None:
-            return f"the returned loss: {problem} (return losses['total'])"
+            return tr("the returned loss: {problem} (return losses['total'])", problem=problem)
         if x.grad is None:
-            return "x.grad is empty: call backward() on the total loss inside the closure"
+            return tr("x.grad is empty: call backward() on the total loss inside the closure")
         (want,) = torch.autograd.grad(loss_fn(x)["total"], x)
         if call == 2 and torch.allclose(x.grad, 2 * want):
-            return (
+            return tr(
                 "after two calls x.grad is twice the gradient: backward() adds to .grad, "
                 "so zero it first (opt.zero_grad())"
             )
         problem = diagnose(x.grad, want)
         if problem is not None:
-            return f"x.grad: {problem}"
+            return tr("x.grad: {problem}", problem=problem)
         if sorted(history) != sorted(expected):
-            return f"history should have one list per loss component {sorted(expected)}, has {sorted(history)}"
+            return tr(
+                "history should have one list per loss component {want}, has {got}",
+                want=sorted(expected),
+                got=sorted(history),
+            )
         for name, values in history.items():
             if len(values) != call:
-                return f"after {call} call(s) history[{name!r}] has {len(values)} entries, should have {call}"
+                return tr(
+                    "after {call} call(s) history[{name!r}] has {n} entries, should have {call}",
+                    call=call,
+                    name=name,
+                    n=len(values),
+                )
             if not all(isinstance(v, float) for v in values):
-                return (
+                return tr(
                     "store plain numbers (float(value.detach())): a tensor in the history keeps its "
                     "whole graph alive"
                 )
             if not math.isclose(values[-1], float(expected[name]), rel_tol=1e-9):
-                return f"history[{name!r}] holds {values[-1]:.6g}, the loss is {float(expected[name]):.6g}"
+                return tr(
+                    "history[{name!r}] holds {got}, the loss is {want}",
+                    name=name,
+                    got=f"{values[-1]:.6g}",
+                    want=f"{float(expected[name]):.6g}",
+                )
     return None
 
 
@@ -133,27 +147,34 @@ closure = Exercise(
 # --------------------------------------------------- 5.2 L-BFGS on an isotropic quadratic
 
 
+#: The diagnosis for an answer that is not a whole number.
+WHOLE_NUMBER = "answer with a whole number of evaluations, got {answer!r}"
+
+
 def _check_isotropic(answer: Any) -> str | None:
     try:
         n = int(answer)
     except (TypeError, ValueError):
-        return f"answer with a whole number of evaluations, got {answer!r}"
+        return tr(WHOLE_NUMBER, answer=answer)
     if n != answer:
-        return f"answer with a whole number of evaluations, got {answer!r}"
+        return tr(WHOLE_NUMBER, answer=answer)
     if n == 2:
-        return (
+        return tr(
             "close: the second point is the minimum, but how does the loop know? Count the "
             "evaluation that sees the loss there"
         )
     if n == 1:
-        return "the first step cannot land on the minimum: its length is set by min(1, 1/|g|_1), not by the curvature"
+        return tr(
+            "the first step cannot land on the minimum: its length is set by min(1, 1/|g|_1), "
+            "not by the curvature"
+        )
     if n > 3:
-        return (
+        return tr(
             "fewer: after one step L-BFGS has one pair (s, y) with y = lambda s exactly; what "
             "does gamma = s'y / y'y make of the next direction -gamma g?"
         )
     if n != 3:
-        return f"{n} evaluations cannot be right"
+        return tr("{n} evaluations cannot be right", n=n)
     return None
 
 
@@ -186,7 +207,7 @@ def _clamp_cases() -> list[Tensor]:
 
 def _check_clamp_grad(student: Callable[..., Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     for x in _clamp_cases():
         want = ((x > 0) & (x < 1)).to(x.dtype)
         got = student(x.clone())
@@ -196,13 +217,16 @@ def _check_clamp_grad(student: Callable[..., Any]) -> str | None:
         if isinstance(got, Tensor) and got.shape == x.shape:
             got = got.detach().to(x.dtype)
             if torch.allclose(got, torch.ones_like(x)):
-                return "the clamp is flat outside [0, 1]: moving a pixel at 1.5 a little changes nothing"
+                return tr(
+                    "the clamp is flat outside [0, 1]: moving a pixel at 1.5 a little changes "
+                    "nothing"
+                )
             if torch.allclose(got, 1 - want):
-                return (
+                return tr(
                     "inside (0, 1) the clamp is the identity, with slope 1; outside it is constant"
                 )
             if torch.allclose(got, x.clamp(0, 1)):
-                return "that is the clamp itself, not its derivative"
+                return tr("that is the clamp itself, not its derivative")
         return problem
     return None
 
@@ -260,7 +284,7 @@ def reference_loop(
 
 def _check_loop(student: Callable[..., Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     for optimizer, lr, steps in (("lbfgs", None, 25), ("adam", 0.05, 15)):
         loss_fn, start = _quadratic_problem(2)
         want = optimize_pixels(
@@ -269,46 +293,58 @@ def _check_loop(student: Callable[..., Any]) -> str | None:
         before = start.clone()
         out = student(loss_fn, start, steps, optimizer, lr)
         if not torch.equal(start, before):
-            return "your loop changed the starting image: optimise a copy"
+            return tr("your loop changed the starting image: optimise a copy")
         if not (isinstance(out, tuple) and len(out) == 2):
-            return "return a pair (image, history)"
+            return tr("return a pair (image, history)")
         image, history = out
-        tag = f"with {optimizer}"
+        tag = tr("with {optimizer}", optimizer=optimizer)
         if not isinstance(history, dict) or "total" not in history:
-            return f"{tag}: history should be a dict with a list per loss component, 'total' among them"
+            return tr(
+                "{tag}: history should be a dict with a list per loss component, 'total' among them",
+                tag=tag,
+            )
         got_total = list(history["total"])
         if len(got_total) != steps:
-            return (
-                f"{tag}: {len(got_total)} evaluations recorded for steps={steps}: stop after "
-                "`steps` evaluations of the loss (count them in the closure's history)"
+            return tr(
+                "{tag}: {n} evaluations recorded for steps={steps}: stop after "
+                "`steps` evaluations of the loss (count them in the closure's history)",
+                tag=tag,
+                n=len(got_total),
+                steps=steps,
             )
         if any(not math.isfinite(v) for v in got_total):
-            return (
-                f"{tag}: the loss became NaN or infinite: after the clamp, L-BFGS still "
-                "believes it took the step it proposed (record_projected_step)"
+            return tr(
+                "{tag}: the loss became NaN or infinite: after the clamp, L-BFGS still "
+                "believes it took the step it proposed (record_projected_step)",
+                tag=tag,
             )
         if not isinstance(image, Tensor) or image.shape != start.shape:
-            return f"{tag}: return the image, shape {tuple(start.shape)}"
+            return tr("{tag}: return the image, shape {shape}", tag=tag, shape=tuple(start.shape))
         if image.min() < 0 or image.max() > 1:
-            return f"{tag}: pixels outside [0, 1]: clamp them after each step"
+            return tr("{tag}: pixels outside [0, 1]: clamp them after each step", tag=tag)
         wanted = torch.tensor(want.history["total"], dtype=torch.float64)
         got = torch.tensor(got_total, dtype=torch.float64)
         if not torch.allclose(got, wanted, rtol=1e-6, atol=1e-9):
             k = int((~torch.isclose(got, wanted, rtol=1e-6, atol=1e-9)).nonzero()[0])
             note = ""
             if optimizer == "lbfgs":
-                note = (
+                note = tr(
                     ": check LBFGS's settings (lr=1, max_iter=1, history_size=100, no "
                     "tolerances) and that the clamp comes after opt.step, followed by "
                     "record_projected_step"
                 )
-            return (
-                f"{tag}: your losses first differ from optimize_pixels' at evaluation {k + 1} "
-                f"({got[k]:.6g} against {wanted[k]:.6g}){note}"
+            return tr(
+                "{tag}: your losses first differ from optimize_pixels' at evaluation {k} "
+                "({got} against {want}){note}",
+                tag=tag,
+                k=k + 1,
+                got=f"{got[k]:.6g}",
+                want=f"{wanted[k]:.6g}",
+                note=note,
             )
         problem = diagnose(image, want.image.to(image.dtype), rtol=1e-5, atol=1e-7)
         if problem is not None:
-            return f"{tag}: the final image: {problem}"
+            return tr("{tag}: the final image: {problem}", tag=tag, problem=problem)
     return None
 
 

@@ -28,17 +28,7 @@ import torch
 from torch import Tensor
 
 from ..losses import content_loss, gram_matrix, style_loss
-from .core import Exercise, diagnose
-
-
-def _add_note(problem: str | None, notes: Sequence[tuple[str, str]]) -> str | None:
-    if problem is None:
-        return None
-    for pattern, note in notes:
-        if pattern in problem:
-            return f"{problem}: {note}"
-    return problem
-
+from .core import Exercise, diagnose, tr, with_notes
 
 # ---------------------------------------------------------------- 4.1 the total loss, Eq. (7)
 
@@ -72,32 +62,34 @@ def _total_cases() -> list[tuple[Any, ...]]:
     return cases
 
 
-def _check_total(student: Callable[..., Any]) -> str | None:
+def _diagnose_total(student: Callable[..., Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     for feats, targets, grams, alpha, beta in _total_cases():
         got = student(feats, targets, grams, alpha, beta)
         want = _total_reference(feats, targets, grams, alpha, beta)
         problem = diagnose(got, want, rtol=1e-6)
         if problem is not None:
-            return _add_note(
-                problem,
-                [
-                    ("should be (", "the loss is one number: sum every term"),
-                    ("sign", "both terms are added, with positive weights"),
-                    (
-                        "factor",
-                        "check the 1/2 of Eq. (1), the 1/(4 N^2 M^2) of Eq. (4) and "
-                        "w_l = 1/L of Eq. (5)",
-                    ),
-                    (
-                        "differ",
-                        "is alpha on the content term and beta on the style term? "
-                        "Does every style layer use its own Gram target?",
-                    ),
-                ],
-            )
+            return problem
     return None
+
+
+_check_total = with_notes(
+    _diagnose_total,
+    [
+        ("should be (", "the loss is one number: sum every term"),
+        ("sign", "both terms are added, with positive weights"),
+        (
+            "factor",
+            "check the 1/2 of Eq. (1), the 1/(4 N^2 M^2) of Eq. (4) and w_l = 1/L of Eq. (5)",
+        ),
+        (
+            "differ",
+            "is alpha on the content term and beta on the style term? "
+            "Does every style layer use its own Gram target?",
+        ),
+    ],
+)
 
 
 total_loss = Exercise(
@@ -126,7 +118,7 @@ def _gd_reference(x: Tensor, grad: Tensor, lr: float) -> Tensor:
 
 def _check_gd(student: Callable[..., Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     g = torch.Generator().manual_seed(5)
     x = torch.rand(1, 3, 4, 4, generator=g, dtype=torch.float64)
     cases = [
@@ -137,14 +129,14 @@ def _check_gd(student: Callable[..., Any]) -> str | None:
         before = xx.clone()
         got = student(xx, grad, lr)
         if not torch.equal(xx, before):
-            return "your function changed x in place; return a new tensor"
+            return tr("your function changed x in place; return a new tensor")
         problem = diagnose(got, _gd_reference(xx, grad, lr))
         if problem is not None:
             if isinstance(got, Tensor) and got.shape == xx.shape:
                 if torch.allclose(got, (xx + lr * grad).clamp(0, 1)):
-                    return "you stepped uphill: descent subtracts lr * grad"
+                    return tr("you stepped uphill: descent subtracts lr * grad")
                 if torch.allclose(got, xx - lr * grad):
-                    return "the pixels leave [0, 1]: clip them after the step"
+                    return tr("the pixels leave [0, 1]: clip them after the step")
             return problem
     return None
 
@@ -187,9 +179,9 @@ def lbfgs_direction(grad: Tensor, s_list: Sequence[Tensor], y_list: Sequence[Ten
     return -q
 
 
-def _check_two_loop(student: Callable[..., Any]) -> str | None:
+def _diagnose_two_loop(student: Callable[..., Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     g = torch.Generator().manual_seed(6)
     n = 6
     a = torch.randn(n, n, generator=g, dtype=torch.float64)
@@ -201,18 +193,21 @@ def _check_two_loop(student: Callable[..., Any]) -> str | None:
         got = student(grad, list(s_list), list(y_list))
         problem = diagnose(got, lbfgs_direction(grad, s_list, y_list), rtol=1e-8)
         if problem is not None:
-            return _add_note(
-                problem,
-                [
-                    ("sign", "return the descent direction -H g, not H g"),
-                    (
-                        "differ",
-                        "the first loop runs newest to oldest, the second oldest to "
-                        "newest; scale by gamma = s'y / y'y of the newest pair in between",
-                    ),
-                ],
-            )
+            return problem
     return None
+
+
+_check_two_loop = with_notes(
+    _diagnose_two_loop,
+    [
+        ("sign", "return the descent direction -H g, not H g"),
+        (
+            "differ",
+            "the first loop runs newest to oldest, the second oldest to "
+            "newest; scale by gamma = s'y / y'y of the newest pair in between",
+        ),
+    ],
+)
 
 
 two_loop = Exercise(
@@ -246,22 +241,26 @@ two_loop = Exercise(
 
 def _check_ratio_factor(student: Callable[..., Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     for s in (2.0, 0.1, 1 / 58):
         got = student(s)
         if got is None:
-            return "your function returned None: did you forget `return`?"
+            return tr("your function returned None: did you forget `return`?")
         problem = diagnose(torch.as_tensor(float(got), dtype=torch.float64), torch.tensor(s**2))
         if problem is None:
             continue
         if abs(float(got) - s**-2) < 1e-9 * s**-2:
-            return f"at s = {s:g}: that is the inverse: does alpha/beta grow or shrink?"
+            return tr(
+                "at s = {s}: that is the inverse: does alpha/beta grow or shrink?", s=f"{s:g}"
+            )
         if (
             abs(float(got) - s**4) < 1e-9 * max(s**4, 1e-30)
             or abs(float(got) - s**-4) < 1e-9 * s**-4
         ):
-            return f"at s = {s:g}: you used one loss's power only; the ratio involves both"
-        return f"at s = {s:g}: {problem}"
+            return tr(
+                "at s = {s}: you used one loss's power only; the ratio involves both", s=f"{s:g}"
+            )
+        return tr("at s = {s}: {problem}", s=f"{s:g}", problem=problem)
     return None
 
 

@@ -20,7 +20,6 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -28,29 +27,13 @@ from torch import Tensor
 
 from ..color import combine_luminance
 from ..losses import total_variation_loss
-from .core import Exercise, diagnose, function_checker
-
-
-def _add_note(
-    check: Callable[[Any], str | None], notes: Sequence[tuple[str, str]]
-) -> Callable[[Any], str | None]:
-    def wrapped(student: Any) -> str | None:
-        problem = check(student)
-        if problem is None:
-            return None
-        for pattern, note in notes:
-            if pattern in problem:
-                return f"{problem}: {note}"
-        return problem
-
-    return wrapped
-
+from .core import Exercise, diagnose, function_checker, tr, with_notes
 
 _g = torch.Generator().manual_seed(5)
 
 tv_loss = Exercise(
     name="total-variation loss",
-    checker=_add_note(
+    checker=with_notes(
         function_checker(
             total_variation_loss,
             [
@@ -59,12 +42,15 @@ tv_loss = Exercise(
             ],
         ),
         [
-            ("should be (", "the loss is one number: sum over channels, rows and columns"),
+            ("shape", "the loss is one number: sum over channels, rows and columns"),
             (
                 "factor",
                 "square the differences, sum them (do not average), and use both directions",
             ),
-            ("differ", "use the differences of neighbours down (rows) AND across (columns)"),
+            (
+                "largest difference",
+                "use the differences of neighbours down (rows) AND across (columns)",
+            ),
         ],
     ),
     hint_text=(
@@ -86,7 +72,7 @@ def _keep_colors_reference(stylized: Tensor, content: Tensor) -> Tensor:
 
 keep_colors = Exercise(
     name="luminance of the result, colours of the photo",
-    checker=_add_note(
+    checker=with_notes(
         function_checker(
             _keep_colors_reference,
             [
@@ -97,9 +83,9 @@ keep_colors = Exercise(
             ],
         ),
         [
-            ("should be (", "return an RGB image (1, 3, H, W), the size of the inputs"),
+            ("shape", "return an RGB image (1, 3, H, W), the size of the inputs"),
             (
-                "differ",
+                "largest difference",
                 "take Y from the stylised image and I, Q from the content (do not "
                 "clip: the check compares the exact values)",
             ),
@@ -129,20 +115,25 @@ def _spike(h: float) -> tuple[Tensor, Tensor]:
 
 def _check_tv_spike(answer: Any) -> str | None:
     if not (isinstance(answer, tuple) and len(answer) == 2 and all(map(callable, answer))):
-        return "pass a pair of functions: (my_spike_tv, my_spike_grad)"
+        return tr("pass a pair of functions: (my_spike_tv, my_spike_grad)")
     for h in (1.0, 0.5, -3.0):
         loss, grad = _spike(h)
-        for what, f, want in (("the loss", answer[0], loss), ("the gradient", answer[1], grad)):
+        for what, f, want in (
+            (tr("the loss"), answer[0], loss),
+            (tr("the gradient"), answer[1], grad),
+        ):
             got = f(h)
             if got is None:
-                return f"{what}: your function returned None"
+                return tr("{what}: your function returned None", what=what)
             problem = diagnose(torch.as_tensor(float(got), dtype=torch.float64), want)
             if problem is not None:
-                return (
-                    f"{what}: {problem} (how many neighbour differences involve the pixel?)"
-                    if "factor" in problem
-                    else f"{what} at h = {h:g}: {problem}"
-                )
+                if tr("factor") in problem:
+                    return tr(
+                        "{what}: {problem} (how many neighbour differences involve the pixel?)",
+                        what=what,
+                        problem=problem,
+                    )
+                return tr("{what} at h = {h}: {problem}", what=what, h=f"{h:g}", problem=problem)
     return None
 
 

@@ -15,19 +15,23 @@ from typing import Any
 import torch
 
 from ..conventions import beta_factor
-from .core import Exercise, diagnose
+from .core import Exercise, diagnose, tr
 
 
 def _check_pytorch_beta(student: Callable[..., Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     for sw, n, layers in ((1e6, 64, 5), (1e6, 256, 5), (3.0, 128, 2)):
         want = torch.tensor(sw * beta_factor("pytorch", n, 1, num_style_layers=layers))
         problem = diagnose(torch.as_tensor(float(student(sw, n, layers))), want, rtol=1e-9)
         if problem is not None:
-            return (
-                f"{problem} (for style_weight={sw:g}, N={n}, L={layers}): the tutorial's "
-                "term is 4 E_l / N^2 per layer with no 1/L, the paper's beta E_l / L"
+            return tr(
+                "{problem} (for style_weight={sw}, N={n}, L={layers}): the tutorial's "
+                "term is 4 E_l / N^2 per layer with no 1/L, the paper's beta E_l / L",
+                problem=problem,
+                sw=f"{sw:g}",
+                n=n,
+                layers=layers,
             )
     return None
 

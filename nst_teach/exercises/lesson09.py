@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from ..widgets import feature_map_image
-from .core import Exercise, function_checker
+from .core import Exercise, function_checker, tr
 
 _g = torch.Generator().manual_seed(6)
 _act = torch.randn(1, 5, 4, 6, generator=_g, dtype=torch.float64)
@@ -36,9 +36,10 @@ def _check_feature_map(student: Callable[..., Any]) -> str | None:
     problem = function_checker(feature_map_image, [(_act, 0), (_act, 3)])(student)
     if problem is None:
         return None
-    if "should be (" in problem:
-        return f"{problem}: keep the batch and channel axes, (1, 1, H, W)"
-    return f"{problem}: subtract the channel's minimum, divide by its max - min"
+    shape = getattr(student(_act, 0), "shape", None)
+    if shape is not None and tuple(shape) != tuple(_act[:, :1].shape):
+        return tr("{problem}: keep the batch and channel axes, (1, 1, H, W)", problem=problem)
+    return tr("{problem}: subtract the channel's minimum, divide by its max - min", problem=problem)
 
 
 feature_map = Exercise(
@@ -68,12 +69,16 @@ def _expected_stop(tol: float) -> int | None:
 
 def _check_early_stop(make: Callable[[float], Any]) -> str | None:
     if not callable(make):
-        return f"expected a function that makes a callback, got {type(make).__name__}"
+        return tr("expected a function that makes a callback, got {kind}", kind=type(make).__name__)
     image = torch.zeros(1, 3, 2, 2)
     for tol in (1e-3, 0.1):
         callback = make(tol)
         if not callable(callback):
-            return f"make_early_stop({tol}) should return a function, got {type(callback).__name__}"
+            return tr(
+                "make_early_stop({tol}) should return a function, got {kind}",
+                tol=tol,
+                kind=type(callback).__name__,
+            )
         stopped = None
         for evals, value in enumerate(LOSSES, start=1):
             if callback(evals, image, {"total": value}) is True:
@@ -82,10 +87,18 @@ def _check_early_stop(make: Callable[[float], Any]) -> str | None:
         want = _expected_stop(tol)
         if stopped != want:
             if stopped is None:
-                return f"with tol={tol} your callback never returned True (it should at evaluation {want})"
-            return (
-                f"with tol={tol} your callback stopped at evaluation {stopped}, expected {want}: "
-                "stop when |previous - current| <= tol * |previous|, and return exactly True"
+                return tr(
+                    "with tol={tol} your callback never returned True (it should at evaluation "
+                    "{want})",
+                    tol=tol,
+                    want=want,
+                )
+            return tr(
+                "with tol={tol} your callback stopped at evaluation {stopped}, expected {want}: "
+                "stop when |previous - current| <= tol * |previous|, and return exactly True",
+                tol=tol,
+                stopped=stopped,
+                want=want,
             )
     return None
 

@@ -29,7 +29,7 @@ import torch
 
 from ..adain import EPS, channel_mean_std
 from ..adain import adain as _adain
-from .core import Exercise, diagnose, function_checker
+from .core import Exercise, diagnose, function_checker, tr
 
 
 def _conv_reference(c_in: int, c_out: int, k: int, h: int, w: int) -> int:
@@ -42,18 +42,27 @@ CONV_CASES = [(3, 64, 3, 64, 48), (64, 128, 3, 32, 24), (256, 256, 3, 16, 12), (
 
 def _check_conv_flops(student: Callable[..., Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     for c_in, c_out, k, h, w in CONV_CASES:
         got = student(c_in, c_out, k, h, w)
         want = _conv_reference(c_in, c_out, k, h, w)
         problem = diagnose(torch.as_tensor(float(got)), torch.as_tensor(float(want)), rtol=1e-12)
         if problem is not None:
             note = ""
-            if "factor: your values are 1/2" in problem:
-                note = ": you counted multiply-accumulates; a MAC is 2 FLOPs"
-            elif "factor" in problem:
-                note = ": each output value needs c_in * k * k multiply-adds"
-            return f"{problem} (for c_in={c_in}, c_out={c_out}, k={k}, {h}x{w}){note}"
+            if tr("factor") in problem and tr("1/2 times") in problem:
+                note = tr(": you counted multiply-accumulates; a MAC is 2 FLOPs")
+            elif tr("factor") in problem:
+                note = tr(": each output value needs c_in * k * k multiply-adds")
+            case = tr(
+                "{problem} (for c_in={c_in}, c_out={c_out}, k={k}, {h}x{w})",
+                problem=problem,
+                c_in=c_in,
+                c_out=c_out,
+                k=k,
+                h=h,
+                w=w,
+            )
+            return case + note
     return None
 
 
@@ -76,21 +85,28 @@ _y = 2.0 + 3.0 * torch.randn(2, 3, 6, 6, generator=_g, dtype=torch.float64)
 
 def _check_mean_std(student: Callable[..., Any]) -> str | None:
     if not callable(student):
-        return f"expected a function, got {type(student).__name__}"
+        return tr("expected a function, got {kind}", kind=type(student).__name__)
     out = student(_x)
     if not isinstance(out, tuple | list) or len(out) != 2:
-        return "return two tensors: (mean, std)"
+        return tr("return two tensors: (mean, std)")
     mu, sd = channel_mean_std(_x, EPS)
     problem = diagnose(out[0], mu)
     if problem is not None:
-        return f"the mean: {problem} (keep the shape (B, N, 1, 1): keepdim=True)"
+        return tr(
+            "the mean: {problem} (keep the shape (B, N, 1, 1): keepdim=True)", problem=problem
+        )
     problem = diagnose(out[1], sd)
     if problem is not None:
         m = _x.shape[2] * _x.shape[3]
         unbiased = ((_x - mu) ** 2).sum(dim=(2, 3), keepdim=True).div(m - 1).add(EPS).sqrt()
         if torch.allclose(out[1].double(), unbiased, rtol=1e-4):
-            return "the std divides by H W - 1; Huang and Belongie divide by H W (unbiased=False)"
-        return f"the std: {problem} (sqrt of the mean squared deviation + eps, eps = 1e-5)"
+            return tr(
+                "the std divides by H W - 1; Huang and Belongie divide by H W (unbiased=False)"
+            )
+        return tr(
+            "the std: {problem} (sqrt of the mean squared deviation + eps, eps = 1e-5)",
+            problem=problem,
+        )
     return None
 
 
@@ -114,8 +130,9 @@ def _check_adain(student: Callable[..., Any]) -> str | None:
     problem = function_checker(_adain, [(_x, _y), (_y[:, :, :4, :5], _x)])(student)
     if problem is None:
         return None
-    return (
-        f"{problem}: normalise x with its own mean and std, then scale by sigma(y), shift by mu(y)"
+    return tr(
+        "{problem}: normalise x with its own mean and std, then scale by sigma(y), shift by mu(y)",
+        problem=problem,
     )
 
 

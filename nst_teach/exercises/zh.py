@@ -9,7 +9,20 @@ modules in :data:`COVERED` has its Chinese text here, with the same fields.
 from __future__ import annotations
 
 #: The modules whose messages are all translated (core, and the lessons translated so far).
-COVERED = ("core", "lesson00", "lesson01", "lesson02", "lesson03", "lesson04")
+COVERED = (
+    "core",
+    "lesson00",
+    "lesson01",
+    "lesson02",
+    "lesson03",
+    "lesson04",
+    "lesson05",
+    "lesson06",
+    "lesson07",
+    "lesson08",
+    "lesson09",
+    "lesson10",
+)
 
 ZH: dict[str, str] = {
     # core: check(), hint(), solution()
@@ -249,5 +262,309 @@ ZH: dict[str, str] = {
     "then needs three averages.": (
         "样本是 X 和 Y 的【列】（每个位置一个特征向量）。一次矩阵乘法就能一次性给出两个矩阵各列之间的"
         "全部内积；然后式 (4.1) 需要三个平均值。"
+    ),
+    # lesson07
+    "total-variation loss": "全变分损失",
+    "Slicing one axis twice, once without its first entry and once without its last, "
+    "lines every pixel up with its neighbour along that axis. There are two axes.": (
+        "对同一个轴切片两次，一次去掉第一个元素，一次去掉最后一个元素，就能让每个像素与它沿该轴的"
+        "邻居对齐。一共有两个轴。"
+    ),
+    "the loss is one number: sum over channels, rows and columns": (
+        "损失是一个数：对通道、行和列求和"
+    ),
+    "square the differences, sum them (do not average), and use both directions": (
+        "把差取平方再求和（不要求平均），并且两个方向都要用"
+    ),
+    "largest difference": "最大差为",
+    "use the differences of neighbours down (rows) AND across (columns)": (
+        "上下相邻（沿行）的差【和】左右相邻（沿列）的差都要用"
+    ),
+    "luminance of the result, colours of the photo": "结果的亮度，照片的颜色",
+    "In YIQ, which channel carries the brightness and which two the colour? Take each "
+    "from the image it should come from, then go back to RGB.": (
+        "在 YIQ 中，哪个通道承载亮度，哪两个通道承载颜色？从各自应来自的图像中取出它们，"
+        "再转换回 RGB。"
+    ),
+    "return an RGB image (1, 3, H, W), the size of the inputs": (
+        "返回一幅 RGB 图像 (1, 3, H, W)，大小与输入相同"
+    ),
+    "take Y from the stylised image and I, Q from the content (do not "
+    "clip: the check compares the exact values)": (
+        "Y 取自风格化后的图像，I、Q 取自内容图像（不要裁剪：检查比较的是精确值）"
+    ),
+    "TV loss and gradient of a single bright pixel": "单个亮像素的 TV 损失及其梯度",
+    "List the neighbour differences that are not zero: which pairs of pixels include the "
+    "bright one? Each contributes its difference squared. For (b), differentiate that sum "
+    "with respect to h.": (
+        "列出不为零的相邻像素之差：哪些像素对包含这个亮像素？每一对贡献它的差的平方。"
+        "对于 (b)，把这个和对 h 求导。"
+    ),
+    "pass a pair of functions: (my_spike_tv, my_spike_grad)": (
+        "请传入一对函数：(my_spike_tv, my_spike_grad)"
+    ),
+    "the loss": "损失",
+    "the gradient": "梯度",
+    "{what}: your function returned None": "{what}：你的函数返回了 None",
+    "{what}: {problem} (how many neighbour differences involve the pixel?)": (
+        "{what}：{problem}（有几个相邻像素之差涉及这个像素？）"
+    ),
+    "{what} at h = {h}: {problem}": "h = {h} 时的{what}：{problem}",
+    # lesson10
+    "forward FLOPs of a convolution": "一个卷积的前向 FLOPs",
+    "The output has c_out x h x w values (stride 1, 'same' padding); each is a dot product "
+    "of length c_in * k * k: that many multiplications and additions.": (
+        "输出有 c_out x h x w 个值（步幅 1，'same' 填充）；每个值是一个长度为 c_in * k * k 的点积："
+        "也就是这么多次乘法和这么多次加法。"
+    ),
+    ": you counted multiply-accumulates; a MAC is 2 FLOPs": (
+        "：你数的是乘加运算（MAC）的次数；一次 MAC 是 2 个 FLOPs"
+    ),
+    ": each output value needs c_in * k * k multiply-adds": "：每个输出值需要 c_in * k * k 次乘加",
+    "{problem} (for c_in={c_in}, c_out={c_out}, k={k}, {h}x{w})": (
+        "{problem}（c_in={c_in}、c_out={c_out}、k={k}、{h}x{w} 时）"
+    ),
+    "channel means and standard deviations": "各通道的均值和标准差",
+    "Which two dimensions are the positions? keepdim=True keeps the shape (B, N, 1, 1). "
+    "The variance divides by HW here, not HW - 1, and eps goes inside the root.": (
+        "哪两个维度是位置？keepdim=True 保持形状 (B, N, 1, 1)。这里的方差除以 HW，而不是 HW - 1，"
+        "并且 eps 放在根号里面。"
+    ),
+    "return two tensors: (mean, std)": "请返回两个张量：(mean, std)",
+    "the mean: {problem} (keep the shape (B, N, 1, 1): keepdim=True)": (
+        "均值：{problem}（保持形状 (B, N, 1, 1)：keepdim=True）"
+    ),
+    "the std divides by H W - 1; Huang and Belongie divide by H W (unbiased=False)": (
+        "你的标准差除以的是 H W - 1；Huang 和 Belongie 除以的是 H W（unbiased=False）"
+    ),
+    "the std: {problem} (sqrt of the mean squared deviation + eps, eps = 1e-5)": (
+        "标准差：{problem}（偏差平方的均值加上 eps 再开平方，eps = 1e-5）"
+    ),
+    "AdaIN, Eq. (8) of Huang and Belongie": "AdaIN，Huang 和 Belongie 的式 (8)",
+    "First make x's channels zero-mean and unit-variance with its own statistics, then "
+    "give them y's: in which order do the scale and the shift have to come?": (
+        "先用 x 自己的统计量把它的各通道变为零均值、单位方差，再赋予它们 y 的统计量："
+        "缩放和平移必须按什么顺序进行？"
+    ),
+    "{problem}: normalise x with its own mean and std, then scale by sigma(y), shift by mu(y)": (
+        "{problem}：用 x 自己的均值和标准差对它做归一化，然后乘以 sigma(y)，再加上 mu(y)"
+    ),
+    # lesson06
+    "total loss, Eq. (7)": "总损失，式 (7)",
+    "Eq. (7) has two sums: over which layers does each run, and which of them carries the "
+    "weight w_l = 1/L? The functions of lessons 02 and 03 each compute one layer's term.": (
+        "式 (7) 有两个求和：它们各自遍历哪些层？其中哪一个带有权重 w_l = 1/L？第 02 课和第 03 课的"
+        "函数各自计算一层的项。"
+    ),
+    "should be (": "应为 (",
+    "differ": "不同",
+    "the loss is one number: sum every term": "损失是一个数：把每一项都加起来",
+    "both terms are added, with positive weights": "两项是相加的，权重都为正",
+    "check the 1/2 of Eq. (1), the 1/(4 N^2 M^2) of Eq. (4) and w_l = 1/L of Eq. (5)": (
+        "检查式 (1) 的 1/2、式 (4) 的 1/(4 N^2 M^2) 和式 (5) 的 w_l = 1/L"
+    ),
+    "is alpha on the content term and beta on the style term? "
+    "Does every style layer use its own Gram target?": (
+        "alpha 是否乘在内容项上、beta 是否乘在风格项上？每个风格层是否都用了它自己的格拉姆目标？"
+    ),
+    "one projected gradient-descent step": "投影梯度下降的一步",
+    "your function changed x in place; return a new tensor": (
+        "你的函数原地修改了 x；请返回一个新的张量"
+    ),
+    "you stepped uphill: descent subtracts lr * grad": "你朝上坡走了：下降要减去 lr * grad",
+    "the pixels leave [0, 1]: clip them after the step": "像素超出了 [0, 1]：走完这一步后要截断它们",
+    "Two operations: a step in the direction that lowers the loss, then a projection back "
+    "onto the valid pixel values. Which torch method keeps values inside an interval?": (
+        "两个操作：先朝使损失降低的方向走一步，再投影回有效的像素值。哪个 torch 方法能把数值限制在"
+        "一个区间内？"
+    ),
+    "L-BFGS two-loop recursion": "L-BFGS 的双循环递归",
+    "return the descent direction -H g, not H g": "应返回下降方向 -H g，而不是 H g",
+    "the first loop runs newest to oldest, the second oldest to "
+    "newest; scale by gamma = s'y / y'y of the newest pair in between": (
+        "第一个循环从最新到最旧，第二个从最旧到最新；两个循环之间乘以最新一对的 gamma = s'y / y'y"
+    ),
+    "Store the a_i of the first loop by index: the second loop runs the other way and "
+    "needs each one again. gamma uses the newest pair only. If the secant check fails, "
+    "print d(y_newest) + s_newest to see how far off you are.": (
+        "按下标保存第一个循环中的 a_i：第二个循环沿相反的方向运行，还要再用到每一个 a_i。gamma 只用"
+        "最新的一对。如果割线方程的检查没有通过，打印 d(y_newest) + s_newest，看看差了多少。"
+    ),
+    "how alpha/beta must change when the features scale by s": (
+        "特征缩放为 s 倍时 alpha/beta 必须如何变化"
+    ),
+    "at s = {s}: that is the inverse: does alpha/beta grow or shrink?": (
+        "在 s = {s} 处：你给出的是倒数：alpha/beta 应该变大还是变小？"
+    ),
+    "at s = {s}: you used one loss's power only; the ratio involves both": (
+        "在 s = {s} 处：你只用了一个损失的幂次；比值涉及两个损失"
+    ),
+    "at s = {s}: {problem}": "在 s = {s} 处：{problem}",
+    "The content loss is a sum of squared features; E_l is a sum of squared Gram entries, "
+    "each a product of two features. Write the scaled alpha L_content / (beta L_style) "
+    "and ask what alpha/beta must do to undo the change.": (
+        "内容损失是特征的平方和；E_l 是格拉姆矩阵元素的平方和，而每个元素是两个特征的乘积。写出缩放后的"
+        " alpha L_content / (beta L_style)，再想一想：alpha/beta 必须怎样变化才能抵消这一改变？"
+    ),
+    # lesson08
+    "the PyTorch tutorial's style weight as the paper's beta": "把 PyTorch 教程的风格权重换算成论文的 beta",
+    "{problem} (for style_weight={sw}, N={n}, L={layers}): the tutorial's "
+    "term is 4 E_l / N^2 per layer with no 1/L, the paper's beta E_l / L": (
+        "{problem}（style_weight={sw}、N={n}、L={layers} 时）：教程每层的项是 4 E_l / N^2，"
+        "不乘 1/L；论文的是 beta E_l / L"
+    ),
+    "Per layer the tutorial adds style_weight * mse(G/(NM), A/(NM)) = style_weight * 4/N^2 "
+    "* E_l; the paper adds beta * E_l / L. Solve for beta.": (
+        "教程每层加上 style_weight * mse(G/(NM), A/(NM)) = style_weight * 4/N^2 * E_l；"
+        "论文加上 beta * E_l / L。解出 beta。"
+    ),
+    # lesson05
+    "the closure": "闭包",
+    "Four things, in an order that matters: forget the old gradient; evaluate the losses "
+    "at x; write down each component; back-propagate the total. What must the optimiser "
+    "get back?": (
+        "四件事，顺序很重要：忘掉旧的梯度；在 x 处计算各个损失；记下每个分量；对总损失反向传播。"
+        "优化器需要拿回什么？"
+    ),
+    "your function should return the closure (a function of no arguments)": (
+        "你的函数应当返回闭包（一个没有参数的函数）"
+    ),
+    "the closure changed the pixels: only opt.step moves them": (
+        "闭包改变了像素：只有 opt.step 才能移动它们"
+    ),
+    "the closure should return the total loss as a tensor (L-BFGS compares its values)": (
+        "闭包应当以张量的形式返回总损失（L-BFGS 要比较它的值）"
+    ),
+    "the returned loss: {problem} (return losses['total'])": (
+        "返回的损失：{problem}（应返回 losses['total']）"
+    ),
+    "x.grad is empty: call backward() on the total loss inside the closure": (
+        "x.grad 是空的：请在闭包内部对总损失调用 backward()"
+    ),
+    "after two calls x.grad is twice the gradient: backward() adds to .grad, "
+    "so zero it first (opt.zero_grad())": (
+        "调用两次之后，x.grad 是梯度的两倍：backward() 会累加到 .grad 上，所以要先把它清零"
+        "（opt.zero_grad()）"
+    ),
+    "x.grad: {problem}": "x.grad：{problem}",
+    "history should have one list per loss component {want}, has {got}": (
+        "history 应当为每个损失分量 {want} 各存一个列表，实际是 {got}"
+    ),
+    "after {call} call(s) history[{name!r}] has {n} entries, should have {call}": (
+        "调用 {call} 次之后，history[{name!r}] 有 {n} 项，应当有 {call} 项"
+    ),
+    "store plain numbers (float(value.detach())): a tensor in the history keeps its "
+    "whole graph alive": (
+        "请存普通的数（float(value.detach())）：存进 history 的张量会让它的整个计算图一直留在内存中"
+    ),
+    "history[{name!r}] holds {got}, the loss is {want}": (
+        "history[{name!r}] 中存的是 {got}，而损失是 {want}"
+    ),
+    "L-BFGS on an isotropic quadratic": "各向同性二次函数上的 L-BFGS",
+    "Follow the loop by hand on f(x) = lambda/2 |x - t|^2. Evaluation 1 at x0 gives g0; "
+    "the first step is short (PyTorch scales it by min(1, 1/|g0|_1)). At x1 you have the "
+    "pair s = x1 - x0, y = g1 - g0. Compute y in terms of s, then gamma, then x2.": (
+        "在 f(x) = lambda/2 |x - t|^2 上用手跟踪这个循环。在 x0 处的第 1 次求值给出 g0；第一步很短"
+        "（PyTorch 把它缩放为 min(1, 1/|g0|_1) 倍）。在 x1 处你得到曲率对 s = x1 - x0，y = g1 - g0。"
+        "用 s 表示 y，然后求出 gamma，再求出 x2。"
+    ),
+    "answer with a whole number of evaluations, got {answer!r}": (
+        "请用一个整数（求值次数）作答，得到的却是 {answer!r}"
+    ),
+    "close: the second point is the minimum, but how does the loop know? Count the "
+    "evaluation that sees the loss there": (
+        "接近了：第二个点就是最小值，但循环怎么知道这一点？要把在那里看到损失的那次求值也算上"
+    ),
+    "the first step cannot land on the minimum: its length is set by min(1, 1/|g|_1), "
+    "not by the curvature": "第一步不可能落在最小值上：它的长度由 min(1, 1/|g|_1) 决定，而不是由曲率决定",
+    "fewer: after one step L-BFGS has one pair (s, y) with y = lambda s exactly; what "
+    "does gamma = s'y / y'y make of the next direction -gamma g?": (
+        "更少：走了一步之后，L-BFGS 有了一个曲率对 (s, y)，且恰好 y = lambda s；"
+        "gamma = s'y / y'y 会让下一个方向 -gamma g 变成什么？"
+    ),
+    "{n} evaluations cannot be right": "{n} 次求值不可能对",
+    "the gradient of the clamp": "截断函数的梯度",
+    "Draw clamp(x, 0, 1) as a function of one pixel x: three pieces. What is the slope "
+    "of each? Return a tensor of slopes of the same shape as x.": (
+        "把 clamp(x, 0, 1) 画成单个像素 x 的函数：它分为三段。每一段的斜率是多少？"
+        "返回一个与 x 形状相同的斜率张量。"
+    ),
+    "the clamp is flat outside [0, 1]: moving a pixel at 1.5 a little changes "
+    "nothing": "截断函数在 [0, 1] 之外是平的：把一个位于 1.5 的像素稍微移动一点，什么也不会改变",
+    "inside (0, 1) the clamp is the identity, with slope 1; outside it is constant": (
+        "在 (0, 1) 内截断函数是恒等函数，斜率为 1；在区间之外它是常数"
+    ),
+    "that is the clamp itself, not its derivative": "这是截断函数本身，而不是它的导数",
+    "the whole loop": "完整的循环",
+    "Copy the image and make it require gradients; build the optimiser (L-BFGS with "
+    "max_iter=1 so that one step is one evaluation); then, until the history holds "
+    "`steps` values: remember x, step with your closure, clamp in place under no_grad, and "
+    "for L-BFGS tell it which step was really taken.": (
+        "复制图像并让它需要梯度；构造优化器（L-BFGS 取 max_iter=1，使一步就是一次求值）；然后反复执行，"
+        "直到 history 存满 `steps` 个值：记下 x，用你的闭包走一步，在 no_grad 下原地截断，"
+        "对 L-BFGS 还要告诉它实际走的是哪一步。"
+    ),
+    "your loop changed the starting image: optimise a copy": "你的循环改变了起始图像：请优化它的副本",
+    "return a pair (image, history)": "请返回一个二元组 (image, history)",
+    "with {optimizer}": "优化器 {optimizer}",
+    "{tag}: history should be a dict with a list per loss component, 'total' among them": (
+        "{tag}：history 应当是一个字典，每个损失分量一个列表，其中包括 'total'"
+    ),
+    "{tag}: {n} evaluations recorded for steps={steps}: stop after "
+    "`steps` evaluations of the loss (count them in the closure's history)": (
+        "{tag}：steps={steps} 时记录了 {n} 次求值：应在对损失求值 `steps` 次之后停止"
+        "（用闭包的 history 来计数）"
+    ),
+    "{tag}: the loss became NaN or infinite: after the clamp, L-BFGS still "
+    "believes it took the step it proposed (record_projected_step)": (
+        "{tag}：损失变成了 NaN 或无穷大：截断之后，L-BFGS 仍以为自己走的是它提出的那一步"
+        "（record_projected_step）"
+    ),
+    "{tag}: return the image, shape {shape}": "{tag}：请返回图像，形状为 {shape}",
+    "{tag}: pixels outside [0, 1]: clamp them after each step": (
+        "{tag}：有像素在 [0, 1] 之外：每一步之后都要截断"
+    ),
+    ": check LBFGS's settings (lr=1, max_iter=1, history_size=100, no "
+    "tolerances) and that the clamp comes after opt.step, followed by "
+    "record_projected_step": (
+        "：检查 LBFGS 的设置（lr=1、max_iter=1、history_size=100、不设容差），以及截断是否在 "
+        "opt.step 之后，并紧接着调用 record_projected_step"
+    ),
+    "{tag}: your losses first differ from optimize_pixels' at evaluation {k} "
+    "({got} against {want}){note}": (
+        "{tag}：你的损失从第 {k} 次求值起与 optimize_pixels 的不同（你的是 {got}，它的是 {want}）{note}"
+    ),
+    "{tag}: the final image: {problem}": "{tag}：最终的图像：{problem}",
+    # lesson09
+    "a feature map scaled to [0, 1]": "缩放到 [0, 1] 的特征图",
+    "Index the channel with a slice (c to c + 1), not a single number, to keep four "
+    "dimensions. Which affine map sends the smallest value to 0 and the largest to 1?": (
+        "用切片（c 到 c + 1）而不是单个数来索引通道，这样才能保留四个维度。哪个仿射映射把最小值"
+        "映到 0、把最大值映到 1？"
+    ),
+    "{problem}: keep the batch and channel axes, (1, 1, H, W)": (
+        "{problem}：保留批量轴和通道轴，即 (1, 1, H, W)"
+    ),
+    "{problem}: subtract the channel's minimum, divide by its max - min": (
+        "{problem}：减去该通道的最小值，再除以它的 max - min"
+    ),
+    "stop when the loss stops falling": "损失不再下降时停止",
+    "The callback must remember something between calls: where can make_early_stop keep "
+    "it so that the inner function sees it? What should the very first call return?": (
+        "回调必须在两次调用之间记住一些东西：make_early_stop 能把它存在哪里，让内部函数看得到？"
+        "第一次调用应当返回什么？"
+    ),
+    "expected a function that makes a callback, got {kind}": (
+        "期望得到一个生成回调的函数，得到的却是 {kind}"
+    ),
+    "make_early_stop({tol}) should return a function, got {kind}": (
+        "make_early_stop({tol}) 应当返回一个函数，得到的却是 {kind}"
+    ),
+    "with tol={tol} your callback never returned True (it should at evaluation "
+    "{want})": "tol={tol} 时你的回调从未返回 True（它应当在第 {want} 次求值时返回 True）",
+    "with tol={tol} your callback stopped at evaluation {stopped}, expected {want}: "
+    "stop when |previous - current| <= tol * |previous|, and return exactly True": (
+        "tol={tol} 时你的回调在第 {stopped} 次求值时停止，期望是第 {want} 次："
+        "当 |previous - current| <= tol * |previous| 时停止，并且返回的必须恰好是 True"
     ),
 }

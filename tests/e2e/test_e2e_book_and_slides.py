@@ -248,3 +248,51 @@ def test_slide_with(
         assert state["math"] >= 1, state
     notes = browser.execute_script("return document.querySelectorAll('aside.notes').length;")
     assert notes >= 1, f"{deck.name} has no speaker notes"
+
+
+def test_chinese_deck_opens_with_chinese_notes_and_links_to_the_english_one(
+    browser: Any,  # noqa: F811
+    slides_server: str,  # noqa: F811
+    shots: Path,
+) -> None:
+    """The Chinese edition's first deck (``slides/zh``, from ``make slides``): reveal.js and
+    MathJax start from the shared vendor folder one level up, the speaker notes are Chinese,
+    and its language link opens the English deck of the same lesson, which links back."""
+    decks = sorted((SLIDES / "zh").glob("*.slides.html"))
+    if not decks:
+        pytest.skip(f"no Chinese decks in {SLIDES / 'zh'}: run `make slides`")
+    deck = decks[0]
+    if "unpkg.com/reveal.js" in deck.read_text(encoding="utf-8"):
+        pytest.skip(f"{deck.name} loads reveal.js from a CDN (npm was missing at `make slides`)")
+    browser.get_log("browser")  # forget earlier pages' messages
+    open_deck(browser, f"{slides_server}/zh", deck)
+    time.sleep(1.0)
+    browser.save_screenshot(str(shots / f"slide-zh-{deck.stem.replace('.slides', '')}.png"))
+    state = browser.execute_script(
+        "const a = document.querySelector('a.nst-lang');"
+        "const box = a && a.getBoundingClientRect();"
+        "return {lang: document.documentElement.lang,"
+        " link: a && a.getAttribute('href'), shown: !!box && box.width > 0 && box.height > 0,"
+        " slides: document.querySelectorAll('.reveal .slides > section').length,"
+        " notes: [...document.querySelectorAll('aside.notes')].map(n => n.textContent)};"
+    )
+    log(f"zh/{deck.name}: {state['slides']} slides, {len(state['notes'])} speaker notes")
+    assert state["lang"] == "zh" and state["slides"] >= 1, state
+    assert state["link"] == f"../{deck.name}" and state["shown"], state
+    assert state["notes"] and all("讲者备注" in n for n in state["notes"]), state["notes"][:2]
+    missing = [m for m in failed_loads(browser) if "127.0.0.1" in m]
+    assert not missing, f"the Chinese deck misses local files: {missing}"
+    browser.find_element("css selector", "a.nst-lang").click()
+    wait_for(
+        lambda: (
+            browser.execute_script("return !!document.querySelector('.reveal.ready')")
+            and browser.current_url.split("#")[0].endswith(f"/{deck.name}")
+            and "/zh/" not in browser.current_url
+        ),
+        60,
+        "the English deck to open",
+    )
+    back = browser.execute_script(
+        "const a = document.querySelector('a.nst-lang'); return a && a.getAttribute('href');"
+    )
+    assert back == f"zh/{deck.name}", back
