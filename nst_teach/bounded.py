@@ -72,7 +72,8 @@ ValueAndGrad = Callable[[Tensor], tuple[float, Tensor]]
 
 #: Stored curvature pairs (the "m" of L-BFGS) of each method, measured with
 #: ``benchmarks/optimizer_evals.py`` (benchmarks/README.md): 100 as ``torch.optim.LBFGS`` in
-#: ``"lbfgs"`` (at 256 px, 43 evaluations to the tutorial's lowest loss against 50 with 20);
+#: ``"lbfgs"`` (at 256 px, 43 evaluations to the tutorial's lowest loss against 50 with 20, with
+#: torch's first step);
 #: scipy keeps its pairs in float64 on the CPU, so 20 there (100 would be about 0.9 GB at
 #: 512 px).
 HISTORY_SIZE = {"lbfgsb": 20, "projected-lbfgs": 100, "sigmoid-lbfgs": 100}
