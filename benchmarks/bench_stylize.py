@@ -778,6 +778,18 @@ def time_to_lowest_loss_ratio(report: dict[str, Any]) -> float | None:
     return max(ratios) if ratios else None
 
 
+def _other_optimizers(report: dict[str, Any]) -> str:
+    """The same ratio for the other optimisers timed (``--ttl-optimizers``), if any."""
+    parts = []
+    for ttl in report.get("time_to_loss") or []:
+        for label, run in ttl["runs"].items():
+            if label.startswith("nst_teach ") and "coarse" not in label:
+                hit = run["reach_baseline_best"]
+                what = f"{hit['ratio']:.2f} ({hit['evals']} evals)" if hit else "not reached"
+                parts.append(f"{label[len('nst_teach ') :]} {ttl['size']} px {what}")
+    return f"; also {', '.join(parts)}" if parts else ""
+
+
 def read_plateau(path: Path = PLATEAU_RESULTS) -> list[dict[str, Any]]:
     """Target 2's recorded runs (JSON lines of ``optimizer_evals.py --plateau``)."""
     if not path.is_file():
@@ -812,7 +824,8 @@ def issue_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             else ratio <= TARGETS["time_to_loss_ratio"] and {256, 512} <= set(sizes),
             "detail": "not measured in this run (--skip ttl)"
             if ratio is None
-            else f"worst ratio {ratio:.2f} ({per_size}; optimiser {DEFAULT_OPTIMIZER!r})",
+            else f"worst ratio {ratio:.2f} ({per_size}; optimiser {DEFAULT_OPTIMIZER!r})"
+            + _other_optimizers(report),
         }
     )
     plateau = report.get("plateau") or []

@@ -28,7 +28,8 @@ the gradient keeps changing. The three methods here treat the box as part of the
     :math:`d = -H_F\, g_F` and :math:`d_{\mathcal{A}} = 0`, so that clamped coordinates
     neither move nor feed curvature into the free ones; the step is
     :math:`x_{k+1} = P(x_k + t d)` with :math:`P` the clip to the box, :math:`t = 1`
-    (one evaluation per step, as the paper's L-BFGS), halved only when the projected
+    (one evaluation per step, as the paper's L-BFGS; the first step, without curvature
+    pairs yet, moves the pixel that moves most by 0.1, :func:`_first_step`), halved only when the projected
     Armijo condition :math:`f(x_{k+1}) \le f(x_k) + 10^{-4}\, g^\top (x_{k+1} - x_k)`
     fails. The pair stored is the step actually taken, :math:`s_k = x_{k+1} - x_k`,
     :math:`y_k = g_{k+1} - g_k`. Pure torch: it runs on any device.
@@ -71,10 +72,16 @@ ValueAndGrad = Callable[[Tensor], tuple[float, Tensor]]
 
 #: Stored curvature pairs (the "m" of L-BFGS) of each method, measured with
 #: ``benchmarks/optimizer_evals.py`` (benchmarks/README.md): 100 as ``torch.optim.LBFGS`` in
-#: ``"lbfgs"`` (at 256 px, 43 evaluations to the tutorial's lowest loss against 50 with 20);
+#: ``"lbfgs"`` (at 256 px, 43 evaluations to the tutorial's lowest loss against 50 with 20, with
+#: torch's first step);
 #: scipy keeps its pairs in float64 on the CPU, so 20 there (100 would be about 0.9 GB at
 #: 512 px).
 HISTORY_SIZE = {"lbfgsb": 20, "projected-lbfgs": 100, "sigmoid-lbfgs": 100}
+#: Largest pixel change of the first step of ``"projected-lbfgs"``
+#: (:func:`_first_step`; ``None``: ``torch.optim.LBFGS``'s rule). Measured with
+#: ``benchmarks/optimizer_evals.py --ttl`` (benchmarks/README.md): at 256 px, 40 evaluations
+#: to the tutorial's lowest loss with 0.1 against 43 with torch's rule.
+FIRST_STEP_MAX_CHANGE: float | None = 0.1
 #: Sufficient-decrease constant of the projected Armijo test.
 ARMIJO_C = 1e-4
 #: Pixels are clipped to [eps, 1 - eps] before the logit of the sigmoid start.
@@ -126,9 +133,28 @@ def two_loop(g: Tensor, pairs: list[tuple[Tensor, Tensor]], free: Tensor | None)
     return r
 
 
-def _first_step(g: Tensor) -> float:
-    """The first step length, as ``torch.optim.LBFGS``: :math:`\\min(1, 1/\\|g\\|_1)`."""
-    norm = float(g.abs().sum())
+def _first_step(d: Tensor, max_change: float | None = None) -> float:
+    r"""The length :math:`t` of a step :math:`t d` without curvature pairs (first step, restart).
+
+    With ``max_change`` :math:`\delta`, the step moves the pixel that moves most by
+    :math:`\delta`: :math:`t = \delta / \|d\|_\infty`. This is in the units of the pixels, so
+    it does not depend on the scale of the loss (the later L-BFGS steps do not either:
+    :math:`\gamma = s^\top y / y^\top y` rescales them). Without it, the rule of
+    ``torch.optim.LBFGS``: :math:`t = \min(1, 1/\|d\|_1)`, which at :math:`n = 3HW` pixels
+    moves each one by about :math:`1/n` of a grey level and spends an evaluation learning
+    little.
+
+    Examples:
+        >>> import torch
+        >>> _first_step(torch.tensor([4.0, -2.0]), max_change=0.1)
+        0.025
+        >>> _first_step(torch.tensor([4.0, -2.0]))
+        0.16666666666666666
+    """
+    if max_change is not None:
+        peak = float(d.abs().max())
+        return max_change / peak if peak > 0 else 1.0
+    norm = float(d.abs().sum())
     return min(1.0, 1.0 / norm) if norm > 0 else 1.0
 
 
@@ -140,11 +166,13 @@ def projected_lbfgs(
     history_size: int | None = None,
     lr: float = 1.0,
     max_halvings: int = 10,
+    first_step: float | None = FIRST_STEP_MAX_CHANGE,
 ) -> None:
     r"""Projected L-BFGS with pairs cut to the free variables (see the module docstring).
 
     ``x0`` (any shape) is flattened; ``bounds=None`` gives plain L-BFGS with the same
-    safeguard (used by :func:`sigmoid_lbfgs`). Runs until ``fg`` raises
+    safeguard (used by :func:`sigmoid_lbfgs`). ``first_step`` is the largest pixel change
+    of a step taken without curvature pairs (see :func:`_first_step`). Runs until ``fg`` raises
     :class:`StopOptimization`.
     """
     m = HISTORY_SIZE["projected-lbfgs"] if history_size is None else history_size
@@ -174,7 +202,7 @@ def projected_lbfgs(
                 pairs.clear()
                 d = g.neg() if free is None else g.neg() * free
                 slope = float(g @ d)
-                t = lr * _first_step(d)
+                t = lr * _first_step(d, first_step)
             else:
                 t = lr
             for _ in range(max_halvings + 1):
@@ -215,7 +243,8 @@ def sigmoid_lbfgs(
         return f, g * x * (1.0 - x)
 
     m = HISTORY_SIZE["sigmoid-lbfgs"] if history_size is None else history_size
-    projected_lbfgs(fg_u, u0, bounds=None, history_size=m, lr=lr)
+    # torch's first step: a step in u is not a step in pixels (not measured with max_change)
+    projected_lbfgs(fg_u, u0, bounds=None, history_size=m, lr=lr, first_step=None)
 
 
 def scipy_lbfgsb(

@@ -151,3 +151,40 @@ def test_projected_lbfgs_stops_when_told() -> None:
 
     projected_lbfgs(fg, torch.full((4,), 0.5))
     assert len(calls) == 5
+
+
+def _first_two_points(first_step: float | None, g0: torch.Tensor) -> torch.Tensor:
+    """The second point ``projected_lbfgs`` evaluates from 0.5 on a linear loss ``g0 . x``."""
+    seen: list[torch.Tensor] = []
+
+    def fg(x: torch.Tensor) -> tuple[float, torch.Tensor]:
+        if len(seen) == 2:
+            raise StopOptimization
+        seen.append(x.clone())
+        return float(g0 @ x), g0.clone()
+
+    projected_lbfgs(fg, torch.full((4,), 0.5, dtype=torch.float64), first_step=first_step)
+    return seen[1] - seen[0]
+
+
+def test_first_step_moves_the_largest_pixel_by_max_change() -> None:
+    # a step along -g with t = delta / |g|_inf: the largest change is delta, whatever the
+    # scale of the loss (a loss 1000 times larger takes the same first step)
+    g0 = torch.tensor([4.0, -2.0, 1.0, 0.0], dtype=torch.float64)
+    for scale in (1.0, 1000.0):
+        step = _first_two_points(0.1, scale * g0)
+        torch.testing.assert_close(step, torch.tensor([-0.1, 0.05, -0.025, 0.0],
+                                                      dtype=torch.float64))  # fmt: skip
+    # torch.optim.LBFGS's rule, t = min(1, 1/|g|_1): the step's L1 norm is 1 (here 1/3 a
+    # pixel) whatever the gradient's scale, tiny when the image has many pixels
+    g1 = torch.tensor([1.0, -1.0, 1.0, 0.0], dtype=torch.float64)
+    for scale in (3.0, 3000.0):
+        torch.testing.assert_close(_first_two_points(None, scale * g1), -g1 / 3.0)
+
+
+def test_first_step_default_is_the_pixel_rule() -> None:
+    from nst_teach import bounded
+
+    assert bounded.FIRST_STEP_MAX_CHANGE == 0.1
+    assert bounded._first_step(torch.tensor([0.5, -2.0]), 0.1) == pytest.approx(0.05)
+    assert bounded._first_step(torch.zeros(3), 0.1) == 1.0

@@ -358,3 +358,23 @@ def test_benchmark_time_to_loss_mode(capsys: pytest.CaptureFixture[str]) -> None
     )
     assert report["time_to_lowest_loss_ratio"] == worst
     assert out.strip().splitlines()[-1] == f"time-to-lowest-loss ratio: {worst:.3f}"
+
+
+def test_target_one_names_the_other_optimisers() -> None:
+    """Target 1's line gives the default's ratio and, after it, each optimiser timed."""
+    bench = _load_bench("bench_stylize")
+    run = {"reach_baseline_best": {"evals": 44, "seconds": 22.0, "ratio": 0.45}}
+    alt = {"reach_baseline_best": {"evals": 40, "seconds": 18.0, "ratio": 0.37}}
+    report = {
+        "time_to_loss": [
+            {"size": 256, "runs": {"nst_teach": run, "nst_teach projected-lbfgs": alt,
+                                   "nst_teach lbfgsb": {"reach_baseline_best": None}}}
+        ],
+        "per_eval": [],
+    }  # fmt: skip
+    assert bench.time_to_lowest_loss_ratio(report) == 0.45
+    first = bench.issue_targets(report)[0]
+    assert first["holds"] is False  # 0.45 > 0.4, and 512 px was not measured
+    assert first["detail"].endswith(
+        "; also projected-lbfgs 256 px 0.37 (40 evals), lbfgsb 256 px not reached"
+    )
