@@ -6,9 +6,12 @@ their plotting cells with ``plt.show()``.
 
 from __future__ import annotations
 
+import functools
+import string
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
@@ -31,6 +34,148 @@ STYLE = {
 }
 #: Colours of the loss components, the same in every plot.
 COLORS = {"content": "#1f77b4", "style": "#d62728", "tv": "#2ca02c", "total": "#222222"}
+
+
+#: Fonts that can draw Chinese, the first one installed is used (see :func:`cjk_font`).
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Hiragino Sans GB",
+    "Droid Sans Fallback",
+    "Arial Unicode MS",
+)
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The name of an installed font that draws Chinese (one of :data:`CJK_FONTS`, or any font
+    named "... CJK ..."), or ``None``. Checked once: the font must have a glyph for "风"."""
+    from matplotlib import font_manager, ft2font
+
+    paths = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+    for name in (*CJK_FONTS, *sorted(n for n in paths if "CJK" in n)):
+        if name not in paths:
+            continue
+        try:
+            if ft2font.FT2Font(paths[name]).get_char_index(ord("风")):
+                return name
+        except Exception:  # an unreadable font file: try the next one
+            continue
+    return None
+
+
+def _use_font_fallback(name: str) -> None:
+    """Add ``name`` after the families in ``font.family``: matplotlib (3.6 or later) draws each
+    character with the first family that has it, so Latin text keeps the kit's font."""
+    family = matplotlib.rcParams["font.family"]
+    family = [family] if isinstance(family, str) else list(family)
+    if name not in family:
+        matplotlib.rcParams["font.family"] = [*family, name]
+
+
+def _template_parts(template: str) -> tuple[list[str], list[str]]:
+    """The fixed parts and the field names of ``"a {x} b {y}"``: ``["a ", " b ", ""]``, ``["x", "y"]``."""
+    fixed, fields = [""], []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        fixed[-1] += literal
+        if name is not None:
+            fields.append(name)
+            fixed.append("")
+    return fixed, fields
+
+
+def _match(template: str, text: str) -> dict[str, str] | None:
+    """The pieces of ``text`` where ``template``'s fields are, or ``None`` if it does not fit.
+
+    The first fixed part must start ``text`` and the last one end it; each one between is
+    found leftmost after a non-empty piece. No regular expressions.
+    """
+    fixed, fields = _template_parts(template)
+    end = len(text) - len(fixed[-1])
+    if not fields or end < len(fixed[0]):
+        return None
+    if not (text.startswith(fixed[0]) and text.endswith(fixed[-1])):
+        return None
+    pos, pieces = len(fixed[0]), {}
+    for i, name in enumerate(fields):
+        last = i == len(fields) - 1
+        stop = end if last else text.find(fixed[i + 1], pos + 1, end)
+        if stop <= pos:
+            return None
+        pieces[name] = text[pos:stop]
+        pos = stop + len(fixed[i + 1])
+    return pieces
+
+
+def _chinese(text: str) -> str | None:
+    from .figures_zh import ZH_FIGURES
+
+    if text in ZH_FIGURES:
+        return ZH_FIGURES[text]
+    best, best_fixed = None, -1
+    for key, zh in ZH_FIGURES.items():
+        if "{" not in key:
+            continue
+        pieces = _match(key, text)
+        fixed = len("".join(_template_parts(key)[0]))
+        if pieces is not None and fixed > best_fixed:
+            best, best_fixed = zh.format(**{k: _chinese(v) or v for k, v in pieces.items()}), fixed
+    return best
+
+
+def label(text: str) -> str:
+    r"""A figure's title, axis label, legend entry or suptitle in the lessons' language.
+
+    The Chinese text (from :data:`nst_teach.figures_zh.ZH_FIGURES`) when the language is
+    ``"zh"`` (:func:`nst_teach.exercises.core.get_language`: ``set_language``,
+    ``NST_TEACH_LANG``, or a kernel started in ``notebooks/zh/``), a translation exists and
+    matplotlib has a font for Chinese (:func:`cjk_font`, which is then added to
+    ``font.family`` as a fallback); otherwise ``text`` unchanged, so English figures and
+    machines without a Chinese font (like CI) are not affected.
+
+    Texts with numbers are matched against templates: the key ``"from {start}"`` turns
+    ``"from relu4_2"`` into ``"从 relu4_2 出发"``. The pieces the fields match are looked up
+    too, and where several templates fit, the one with the most fixed text wins.
+
+    Examples:
+        >>> from nst_teach.exercises.core import set_language
+        >>> label("objective evaluations")  # English lessons: unchanged
+        'objective evaluations'
+        >>> set_language("zh")
+        >>> label("objective evaluations") in ("objective evaluations", "目标函数求值次数")
+        True
+        >>> cjk_font.cache_clear(); _chinese("noise, seed 1")
+        '噪声，种子 1'
+        >>> _chinese("lambda_TV = 0.01\nTV = 544")
+        'lambda_TV = 0.01\n全变分 = 544'
+        >>> _chinese("no such title") is None
+        True
+        >>> set_language(None)
+    """
+    if not text:
+        return text
+    from .exercises.core import get_language
+
+    if get_language() != "zh":
+        return text
+    font = cjk_font()
+    if font is None:
+        return text
+    zh = _chinese(text)
+    if zh is None:
+        return text
+    _use_font_fallback(font)
+    return zh
 
 
 def use_style() -> None:
@@ -84,9 +229,9 @@ def show_images(
             arr = to_numpy_image(images[i])
             ax.imshow(arr, cmap="gray" if arr.ndim == 2 else None)
             if titles is not None and i < len(titles):
-                ax.set_title(titles[i])
+                ax.set_title(label(titles[i]))
     if suptitle:
-        fig.suptitle(suptitle, fontweight="bold")
+        fig.suptitle(label(suptitle), fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -111,19 +256,19 @@ def plot_losses(
         fig, ax = plt.subplots(figsize=(7, 4))
     else:
         fig = ax.figure
-    for label, history in runs.items():
+    for run, history in runs.items():
         for comp in components:
             values = list(history.get(comp, []))  # type: ignore[union-attr]
             if not values:
                 continue
-            name = f"{label} ({comp})" if label and len(components) > 1 else (label or comp)
-            style = {"color": COLORS.get(comp)} if not label else {}
-            ax.plot(range(1, len(values) + 1), values, label=name, **style)
-    ax.set_xlabel("objective evaluations")
-    ax.set_ylabel("loss")
+            name = f"{run} ({comp})" if run and len(components) > 1 else (run or comp)
+            style = {"color": COLORS.get(comp)} if not run else {}
+            ax.plot(range(1, len(values) + 1), values, label=label(name), **style)
+    ax.set_xlabel(label("objective evaluations"))
+    ax.set_ylabel(label("loss"))
     if logy:
         ax.set_yscale("log")
-    ax.set_title(title)
+    ax.set_title(label(title))
     ax.legend()
     fig.tight_layout()
     return fig
@@ -141,9 +286,9 @@ def show_feature_maps(
         ax.axis("off")
     for ax, c in zip(axes.flat, idx):
         ax.imshow(act[c].numpy(), cmap="viridis")
-        ax.set_title(f"ch {c}", fontsize=8, fontweight="normal")
+        ax.set_title(label(f"ch {c}"), fontsize=8, fontweight="normal")
     if title:
-        fig.suptitle(title, fontweight="bold")
+        fig.suptitle(label(title), fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -161,7 +306,7 @@ def show_matrix(
         fig = ax.figure
     im = ax.imshow(m.numpy(), cmap=cmap)
     ax.grid(False)
-    ax.set_title(title)
+    ax.set_title(label(title))
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     return fig
 
@@ -182,7 +327,7 @@ def plot_channel_histograms(panels: Mapping[str, Tensor], bins: int = 50) -> Fig
             ax.hist(
                 values[0, c].flatten().numpy(), bins=bins, histtype="step", color=colour, label=name
             )
-        ax.set(title=title, xlabel="value", ylabel="pixels")
+        ax.set(title=label(title), xlabel=label("value"), ylabel=label("pixels"))
         ax.axvline(0, color="k", lw=0.8)
         ax.legend()
     fig.tight_layout()
@@ -197,11 +342,12 @@ def plot_layer_costs(rows: Sequence[Mapping], title_size: str = "") -> Figure:
     names = [r["name"] for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
     axes[0].bar(names, [r["params"] / 1e6 for r in rows], color="#1f77b4")
-    axes[0].set(title="parameters per convolution", ylabel="millions")
+    axes[0].set(title=label("parameters per convolution"), ylabel=label("millions"))
     axes[1].bar(names, [r["macs"] / 1e9 for r in rows], color="#d62728")
-    axes[1].set(title=f"forward cost per convolution {title_size}".strip(), ylabel="GMACs")
+    cost = label(f"forward cost per convolution {title_size}".strip())
+    axes[1].set(title=cost, ylabel="GMACs")
     for ax in axes:
-        ax.set_xlabel("layer")
+        ax.set_xlabel(label("layer"))
         ax.tick_params(axis="x", rotation=90)
     fig.tight_layout()
     return fig
@@ -236,9 +382,9 @@ def show_receptive_fields(image: Tensor, rows: Sequence[Mapping]) -> Figure:
     ax.set(
         xlim=(0, width),
         ylim=(height, 0),
-        title="Receptive field of one position",
-        xlabel="x (pixels)",
-        ylabel="y (pixels)",
+        title=label("Receptive field of one position"),
+        xlabel=label("x (pixels)"),
+        ylabel=label("y (pixels)"),
     )
     ax.legend(loc="lower left", fontsize=8, framealpha=0.8, frameon=True)
     return fig
@@ -250,18 +396,21 @@ def plot_grouped_bars(
     """Grouped bars: one group per column, one bar per entry of ``values`` (label -> values)."""
     fig, ax = plt.subplots(figsize=(8, 3.4))
     width = 0.8 / max(1, len(values))
-    for i, (label, vals) in enumerate(values.items()):
+    for i, (name, vals) in enumerate(values.items()):
         offset = (i - (len(values) - 1) / 2) * width
-        ax.bar([x + offset for x in range(len(columns))], list(vals), width, label=label)
-    ax.set_xticks(range(len(columns)), list(columns))
-    ax.set(title=title, xlabel="layer", ylabel=ylabel)
+        ax.bar([x + offset for x in range(len(columns))], list(vals), width, label=label(name))
+    ax.set_xticks(range(len(columns)), [label(c) for c in columns])
+    ax.set(title=label(title), xlabel=label("layer"), ylabel=label(ylabel))
     ax.legend()
     fig.tight_layout()
     return fig
 
 
 __all__ = [
+    "CJK_FONTS",
     "COLORS",
+    "cjk_font",
+    "label",
     "plot_channel_histograms",
     "plot_grouped_bars",
     "plot_layer_costs",
@@ -287,25 +436,25 @@ def show_frame_rows(
 
     Frames are :math:`(1, 3, H, W)` images in :math:`[0, 1]`; each column is one time step.
     """
-    labels = list(rows)
+    names = list(rows)
     ncols = max(len(frames) for frames in rows.values())
     fig, axes = plt.subplots(
-        len(labels), ncols, figsize=(size * ncols, size * len(labels)), squeeze=False
+        len(names), ncols, figsize=(size * ncols, size * len(names)), squeeze=False
     )
-    for i, label in enumerate(labels):
+    for i, name in enumerate(names):
         for j, ax in enumerate(axes[i]):
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
-            if j < len(rows[label]):
-                ax.imshow(to_numpy_image(rows[label][j]))
+            if j < len(rows[name]):
+                ax.imshow(to_numpy_image(rows[name][j]))
             else:
                 ax.axis("off")
             if i == 0:
-                ax.set_title(f"frame {j}")
-        axes[i, 0].set_ylabel(label, fontsize=10)
+                ax.set_title(label(f"frame {j}"))
+        axes[i, 0].set_ylabel(label(name), fontsize=10)
     if suptitle:
-        fig.suptitle(suptitle, fontweight="bold")
+        fig.suptitle(label(suptitle), fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -347,11 +496,11 @@ def show_image_grid(
             ax.set_yticks([])
             ax.grid(False)
             if i == 0:
-                ax.set_title(col_label(c))
+                ax.set_title(label(col_label(c)))
             if j == 0:
-                ax.set_ylabel(row_label(r), fontsize=10)
+                ax.set_ylabel(label(row_label(r)), fontsize=10)
     if suptitle:
-        fig.suptitle(suptitle, fontweight="bold")
+        fig.suptitle(label(suptitle), fontweight="bold")
     fig.tight_layout()
     return fig
 
@@ -369,12 +518,12 @@ def plot_race(histories: Mapping[str, Mapping[str, Sequence[float]]], title: str
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4))
     plot_losses(dict(histories), ax=ax, title=title)
     for name, h in histories.items():
-        ax2.plot(range(1, len(h["style"]) + 1), h["style"], label=name)
+        ax2.plot(range(1, len(h["style"]) + 1), h["style"], label=label(name))
     ax2.set(
         yscale="log",
-        xlabel="objective evaluations",
-        ylabel="style loss (without beta)",
-        title="The style part alone",
+        xlabel=label("objective evaluations"),
+        ylabel=label("style loss (without beta)"),
+        title=label("The style part alone"),
     )
     ax2.legend()
     fig.tight_layout()
@@ -401,18 +550,18 @@ def plot_coarse_to_fine(single: Any, multi: Any, title: str = "") -> Figure:
     coarse = multi.settings["scale_evals"][0]
     fig, ax = plt.subplots(figsize=(7, 4))
     h1 = single.history["total"]
-    ax.plot(range(1, len(h1) + 1), h1, label="full size only")
+    ax.plot(range(1, len(h1) + 1), h1, label=label("full size only"))
     h2 = multi.history["total"][coarse:]
     ax.plot(
         range(coarse + 1, coarse + len(h2) + 1),
         h2,
-        label=f"full size, after {coarse} coarse evaluations",
+        label=label(f"full size, after {coarse} coarse evaluations"),
     )
     ax.set(
         yscale="log",
-        xlabel="objective evaluations (coarse ones cost about 1/4)",
-        ylabel="loss",
-        title=title,
+        xlabel=label("objective evaluations (coarse ones cost about 1/4)"),
+        ylabel=label("loss"),
+        title=label(title),
     )
     ax.legend()
     fig.tight_layout()

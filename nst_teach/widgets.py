@@ -37,6 +37,7 @@ from torch import Tensor
 from .images import load_image, resize_long_side, save_image
 from .layers import LAYER_NAMES, PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
 from .plotting import COLORS, STYLE, to_numpy_image
+from .plotting import label as figure_label
 from .samples import SAMPLE_NAMES, sample_image
 from .settings import lesson_settings
 from .stylize import DEFAULT_BETA, INITS, StyleResult, get_extractor, stylize
@@ -398,10 +399,16 @@ class StyleExplorer:
         """Total loss of the last runs (solid) and the current run's content and style parts."""
         fig = Figure(figsize=(5.6, 3.6))
         ax = fig.add_subplot()
-        for i, (label, hist) in enumerate(self.past):
+        for i, (name, hist) in enumerate(self.past):
             last = i == len(self.past) - 1
             x = range(1, len(hist["total"]) + 1)
-            ax.plot(x, hist["total"], label=label, lw=2 if last else 1, alpha=1 if last else 0.5)
+            ax.plot(
+                x,
+                hist["total"],
+                label=figure_label(name),
+                lw=2 if last else 1,
+                alpha=1 if last else 0.5,
+            )
         if self.past:
             used = self.result.settings if self.result is not None else {}
             alpha = float(used.get("alpha", self.alpha.value))  # type: ignore[arg-type]
@@ -413,22 +420,22 @@ class StyleExplorer:
                 [alpha * v for v in hist["content"]],
                 "--",
                 color=COLORS["content"],
-                label="alpha * content",
+                label=figure_label("alpha * content"),
             )
             ax.plot(
                 x,
                 [beta * v for v in hist["style"]],
                 "--",
                 color=COLORS["style"],
-                label="beta * style",
+                label=figure_label("beta * style"),
             )
         ax.set_yscale("log")
         if self.past:  # a content loss of 0 at the start would stretch the axis to 1e-30
             lowest = min(min(h["total"]) for _, h in self.past)
             ax.set_ylim(bottom=max(lowest * 1e-4, ax.get_ylim()[0]))
-        ax.set_xlabel("objective evaluations")
-        ax.set_ylabel("loss")
-        ax.set_title("Loss curves", fontweight="bold")
+        ax.set_xlabel(figure_label("objective evaluations"))
+        ax.set_ylabel(figure_label("loss"))
+        ax.set_title(figure_label("Loss curves"), fontweight="bold")
         ax.grid(True, alpha=0.3)
         if self.past:
             ax.legend(fontsize=7, frameon=False)
