@@ -141,7 +141,6 @@ ZH_FIGURES: dict[str, str] = {
     "mean and std": "均值和标准差",
     "AdaIN's loss, on the pixels": "AdaIN 的损失，直接优化像素",
     "relu1_1 only": "只用 relu1_1",
-    "relu1_1 ... relu5_1": "relu1_1 ... relu5_1",
     "Texture synthesis from white noise (style loss only)": "从白噪声进行纹理合成（只用风格损失）",
     # lesson 11
     "input": "输入",
