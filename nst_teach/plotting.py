@@ -83,6 +83,18 @@ def _use_font_fallback(name: str) -> None:
         matplotlib.rcParams["font.family"] = [*family, name]
 
 
+def _prepare_fonts() -> None:
+    """Add the Chinese font as a fallback when the language is zh and one is installed.
+
+    Needed before a figure is made: an axes' title and axis labels get their font when the
+    axes is created, not when :func:`label`'s text is set.
+    """
+    from .exercises.core import get_language
+
+    if get_language() == "zh" and (font := cjk_font()) is not None:
+        _use_font_fallback(font)
+
+
 def _template_parts(template: str) -> tuple[list[str], list[str]]:
     """The fixed parts and the field names of ``"a {x} b {y}"``: ``["a ", " b ", ""]``, ``["x", "y"]``."""
     fixed, fields = [""], []
@@ -179,8 +191,13 @@ def label(text: str) -> str:
 
 
 def use_style() -> None:
-    """Apply the kit's matplotlib look (PNG figures, titled and labelled axes)."""
+    """Apply the kit's matplotlib look (PNG figures, titled and labelled axes).
+
+    In the Chinese lessons it also adds the Chinese font, if one is installed, as a fallback
+    (see :func:`label`).
+    """
     plt.rcParams.update(STYLE)
+    _prepare_fonts()
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
@@ -222,6 +239,7 @@ def show_images(
     n = len(images)
     ncols = ncols or min(n, 5)
     nrows = (n + ncols - 1) // ncols
+    _prepare_fonts()
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
@@ -253,6 +271,7 @@ def plot_losses(
     first = next(iter(histories.values()))
     runs = {"": histories} if not isinstance(first, Mapping) else histories
     if ax is None:
+        _prepare_fonts()
         fig, ax = plt.subplots(figsize=(7, 4))
     else:
         fig = ax.figure
@@ -281,6 +300,7 @@ def show_feature_maps(
     act = activation.detach().float().cpu()[0]
     idx = list(range(min(channels, act.shape[0]))) if isinstance(channels, int) else list(channels)
     nrows = (len(idx) + ncols - 1) // ncols
+    _prepare_fonts()
     fig, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 1.6 * nrows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
@@ -301,6 +321,7 @@ def show_matrix(
     if m.dim() == 3:
         m = m[0]
     if ax is None:
+        _prepare_fonts()
         fig, ax = plt.subplots(figsize=(4.5, 4))
     else:
         fig = ax.figure
@@ -320,6 +341,7 @@ def plot_channel_histograms(panels: Mapping[str, Tensor], bins: int = 50) -> Fig
     ``panels`` maps a panel title to an image (for instance the photo as stored and the same
     photo after the ImageNet normalisation of lesson 01).
     """
+    _prepare_fonts()
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.2), squeeze=False)
     for ax, (title, image) in zip(axes[0], panels.items()):
         values = image.detach().float().cpu()
@@ -340,6 +362,7 @@ def plot_layer_costs(rows: Sequence[Mapping], title_size: str = "") -> Figure:
     ``rows`` are rows of :func:`nst_teach.architecture.layer_table` (convolutions).
     """
     names = [r["name"] for r in rows]
+    _prepare_fonts()
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
     axes[0].bar(names, [r["params"] / 1e6 for r in rows], color="#1f77b4")
     axes[0].set(title=label("parameters per convolution"), ylabel=label("millions"))
@@ -361,6 +384,7 @@ def show_receptive_fields(image: Tensor, rows: Sequence[Mapping]) -> Figure:
     from matplotlib.patches import Rectangle
 
     height, width = image.shape[-2:]
+    _prepare_fonts()
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.imshow(to_numpy_image(image))
     ax.grid(False)
@@ -394,6 +418,7 @@ def plot_grouped_bars(
     values: Mapping[str, Sequence[float]], columns: Sequence[str], title: str = "", ylabel: str = ""
 ) -> Figure:
     """Grouped bars: one group per column, one bar per entry of ``values`` (label -> values)."""
+    _prepare_fonts()
     fig, ax = plt.subplots(figsize=(8, 3.4))
     width = 0.8 / max(1, len(values))
     for i, (name, vals) in enumerate(values.items()):
@@ -438,6 +463,7 @@ def show_frame_rows(
     """
     names = list(rows)
     ncols = max(len(frames) for frames in rows.values())
+    _prepare_fonts()
     fig, axes = plt.subplots(
         len(names), ncols, figsize=(size * ncols, size * len(names)), squeeze=False
     )
@@ -485,6 +511,7 @@ def show_image_grid(
         6
         >>> plt.close(fig)
     """
+    _prepare_fonts()
     fig, axes = plt.subplots(
         len(rows), len(cols), figsize=(size * len(cols) + 1, size * len(rows)), squeeze=False
     )
@@ -515,6 +542,7 @@ def plot_race(histories: Mapping[str, Mapping[str, Sequence[float]]], title: str
         ['log', 'log']
         >>> plt.close(fig)
     """
+    _prepare_fonts()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4))
     plot_losses(dict(histories), ax=ax, title=title)
     for name, h in histories.items():
@@ -548,6 +576,7 @@ def plot_coarse_to_fine(single: Any, multi: Any, title: str = "") -> Figure:
         >>> plt.close(fig)
     """
     coarse = multi.settings["scale_evals"][0]
+    _prepare_fonts()
     fig, ax = plt.subplots(figsize=(7, 4))
     h1 = single.history["total"]
     ax.plot(range(1, len(h1) + 1), h1, label=label("full size only"))

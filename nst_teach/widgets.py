@@ -36,7 +36,7 @@ from torch import Tensor
 
 from .images import load_image, resize_long_side, save_image
 from .layers import LAYER_NAMES, PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
-from .plotting import COLORS, STYLE, to_numpy_image
+from .plotting import COLORS, STYLE, _prepare_fonts, to_numpy_image
 from .plotting import label as figure_label
 from .samples import SAMPLE_NAMES, sample_image
 from .settings import lesson_settings
@@ -397,6 +397,7 @@ class StyleExplorer:
 
     def loss_figure(self) -> Figure:
         """Total loss of the last runs (solid) and the current run's content and style parts."""
+        _prepare_fonts()
         fig = Figure(figsize=(5.6, 3.6))
         ax = fig.add_subplot()
         for i, (name, hist) in enumerate(self.past):

@@ -77,6 +77,9 @@ def test_zh_with_a_font_gives_chinese_titles_labels_legends_and_suptitles(chines
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["L-BFGS", "Adam（学习率 0.05）"]
     # the font is added after the kit's family, as a fallback for the Chinese characters
     assert list(matplotlib.rcParams["font.family"]) == ["sans-serif", "DejaVu Sans"]
+    # ... before the figure is made: an axes' title and labels get their font at creation
+    assert list(ax.title.get_fontfamily()) == ["sans-serif", "DejaVu Sans"]
+    assert list(ax.xaxis.label.get_fontfamily()) == ["sans-serif", "DejaVu Sans"]
     images = {"photo": torch.rand(1, 3, 4, 4), "from noise, seed 1": torch.rand(1, 3, 4, 4)}
     fig = plotting.show_images(images, suptitle="Starting from the photo or from white noise")
     assert [a.get_title() for a in fig.axes] == ["照片", "从 噪声，种子 1 出发"]
@@ -84,6 +87,19 @@ def test_zh_with_a_font_gives_chinese_titles_labels_legends_and_suptitles(chines
     fig = plotting.show_frame_rows({"warm start": [torch.rand(1, 3, 4, 4)] * 2})
     assert [a.get_title() for a in fig.axes] == ["第 0 帧", "第 1 帧"]
     assert fig.axes[0].get_ylabel() == "热启动"
+
+
+def test_use_style_adds_the_font_only_in_chinese(english, monkeypatch):
+    _font(monkeypatch, "DejaVu Sans")
+    monkeypatch.setitem(matplotlib.rcParams, "font.family", ["sans-serif"])
+    plotting.use_style()
+    assert list(matplotlib.rcParams["font.family"]) == ["sans-serif"]
+    set_language("zh")
+    try:
+        plotting.use_style()
+    finally:
+        set_language(None)
+    assert list(matplotlib.rcParams["font.family"]) == ["sans-serif", "DejaVu Sans"]
 
 
 def test_zh_without_a_chinese_font_keeps_english(chinese, monkeypatch):
