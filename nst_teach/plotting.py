@@ -130,6 +130,11 @@ def _match(template: str, text: str) -> dict[str, str] | None:
 
 
 def _chinese(text: str) -> str | None:
+    """``text``'s Chinese text from :data:`~nst_teach.figures_zh.ZH_FIGURES`, or ``None``.
+
+    A template whose fixed parts are only punctuation (``"{run} ({component})"``) counts
+    only when one of its pieces has a translation, so ``"foo (bar)"`` stays English.
+    """
     from .figures_zh import ZH_FIGURES
 
     if text in ZH_FIGURES:
@@ -139,9 +144,14 @@ def _chinese(text: str) -> str | None:
         if "{" not in key:
             continue
         pieces = _match(key, text)
-        fixed = len("".join(_template_parts(key)[0]))
-        if pieces is not None and fixed > best_fixed:
-            best, best_fixed = zh.format(**{k: _chinese(v) or v for k, v in pieces.items()}), fixed
+        fixed = "".join(_template_parts(key)[0])
+        if pieces is None or len(fixed) <= best_fixed:
+            continue
+        translated = {k: _chinese(v) for k, v in pieces.items()}
+        if not any(c.isalpha() for c in fixed) and all(v is None for v in translated.values()):
+            continue
+        best = zh.format(**{k: translated[k] or v for k, v in pieces.items()})
+        best_fixed = len(fixed)
     return best
 
 
