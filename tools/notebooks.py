@@ -557,11 +557,7 @@ def build_slides(
             encoding="utf-8",
         )
         return written, urls is not None
-    chinese = (
-        '<p><a href="zh/index.html" lang="zh">中文版</a></p>\n'
-        if any(ZH_DIR.glob("[0-9][0-9]_*.ipynb"))
-        else ""
-    )
+    chinese = _chinese_index_link()
     (out_dir / "index.html").write_text(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<title>nst-teach slides</title></head>\n<body style="font-family: sans-serif; '
@@ -657,6 +653,13 @@ def _nav(prev: tuple[str, str] | None, nxt: tuple[str, str] | None) -> str:
     return " ".join(links)
 
 
+def _chinese_index_link() -> str:
+    """The English index pages' link to the Chinese edition (empty while none is translated)."""
+    if any(ZH_DIR.glob("[0-9][0-9]_*.ipynb")):
+        return '<p><a href="zh/index.html" lang="zh">中文版</a></p>\n'
+    return ""
+
+
 def _language_link(lang: str, stem: str, page: str) -> str:
     """The link from the page ``page`` (a book page or a deck) of lesson ``stem`` to the same
     page in the other language, if that lesson exists: the Chinese pages sit in ``zh/``."""
@@ -736,11 +739,7 @@ def build_book(
             encoding="utf-8",
         )
         return written, urls is not None
-    chinese = (
-        '<p><a href="zh/index.html" lang="zh">中文版</a></p>\n'
-        if any(ZH_DIR.glob("[0-9][0-9]_*.ipynb"))
-        else ""
-    )
+    chinese = _chinese_index_link()
     (out_dir / "index.html").write_text(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<title>nst-teach: the lessons</title></head>\n<body style="font-family: sans-serif; '
