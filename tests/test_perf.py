@@ -358,6 +358,16 @@ def test_benchmark_time_to_loss_mode(capsys: pytest.CaptureFixture[str]) -> None
     )
     assert report["time_to_lowest_loss_ratio"] == worst
     assert out.strip().splitlines()[-1] == f"time-to-lowest-loss ratio: {worst:.3f}"
+    # two alternating rounds (quick mode): each program timed twice, the medians reported
+    for ttl in report["time_to_loss"]:
+        assert len(ttl["baseline_round_seconds_to_best"]) == 2
+        assert ttl["baseline_seconds_to_best"] == pytest.approx(
+            sum(ttl["baseline_round_seconds_to_best"]) / 2
+        )
+        best = ttl["runs"]["nst_teach"]["reach_baseline_best"]
+        if best is not None:
+            assert len(best["round_seconds"]) == 2
+            assert best["ratio"] == pytest.approx(best["seconds"] / ttl["baseline_seconds_to_best"])
 
 
 def test_target_one_names_the_other_optimisers() -> None:
