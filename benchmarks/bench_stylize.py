@@ -924,7 +924,7 @@ def issue_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "holds": not slow and cells == 0 and not lessons.get("errors"),
                 "detail": f"{len(lessons['lessons'])} lessons, longest {worst / 60:.1f} min; "
                 f"over 5 min: {', '.join(slow) or 'none'}; cells over 60 s: {cells} "
-                f"(make timings, {lessons.get('date', '?')})",
+                f"(make timings, first run with an empty result cache, {lessons.get('date', '?')})",
             }
         )
     else:

@@ -98,3 +98,42 @@ def test_cell_seconds_from_kernel_timestamps() -> None:
                                        "shell.execute_reply": "2026-11-25T10:01:02.500000Z"}}}  # fmt: skip
     assert tool.cell_seconds(cell) == pytest.approx(62.5)
     assert tool.cell_seconds({"metadata": {}}) is None
+
+
+def test_first_run_has_an_empty_cache_and_second_run_reuses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run with a fresh, empty NST_TEACH_CACHE_DIR; the second run sees what it left."""
+    tool = _tool()
+    user_cache = tmp_path / "user-cache"
+    user_cache.mkdir()
+    (user_cache / "done").write_text("a result from an earlier session")
+    monkeypatch.setenv("NST_TEACH_CACHE_DIR", str(user_cache))  # must not be used
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}  # fmt: skip
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import os, pathlib, time\n"
+            "marker = pathlib.Path(os.environ['NST_TEACH_CACHE_DIR']) / 'done'\n"
+            "if not marker.exists():\n"
+            "    time.sleep(0.6)\n"
+            "    marker.write_text('cached')"
+        )
+    ]
+    path = tmp_path / "03_cached.ipynb"
+    nbformat.write(nb, path)
+    out, readme = tmp_path / "t.json", tmp_path / "README.md"
+    assert tool.main([str(path), "--json", str(out), "--readme", str(readme)]) == 0
+    (lesson,) = json.loads(out.read_text())["lessons"]
+    assert lesson["seconds"] >= 0.6  # the first run computed
+    assert lesson["second_run"]["seconds"] < 0.5  # the second found the result
+    assert (user_cache / "done").read_text() == "a result from an earlier session"
+    assert len(list(user_cache.iterdir())) == 1
+    row = next(ln for ln in readme.read_text().splitlines() if ln.startswith("| 03_cached |"))
+    assert row.count("|") == 10  # first run, ..., second run, measured, load, flags
+    # --runs first: no second run
+    assert tool.main([str(path), "--json", str(out), "--readme", str(readme), "--runs",
+                      "first"]) == 0  # fmt: skip
+    (lesson,) = json.loads(out.read_text())["lessons"]
+    assert "second_run" not in lesson and lesson["seconds"] >= 0.6

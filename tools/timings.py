@@ -13,6 +13,12 @@ kernel's own timestamps (``metadata.execution``: from ``iopub.execute_input`` to
   each lesson's total and slowest cell, flagging cells over 60 s and lessons over 5 minutes,
   and each lesson's per-cell times in a folded ``<details>`` block.
 
+Each lesson runs twice by default: a *first run* with an empty result cache (its own fresh
+``NST_TEACH_CACHE_DIR``: what a student who opens the lesson for the first time waits for) and
+a *second run* with the cache the first one filled (what an instructor who ran the lesson
+before class sees; :mod:`nst_teach.cache`). The limits are checked on the first run, the
+slower one; ``--runs first`` skips the second run.
+
 The notebooks themselves are not changed. It takes as long as the lessons do (tens of minutes
 for all of them); it is not part of ``make test``. Options: ``--help``.
 
@@ -30,6 +36,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -131,6 +138,17 @@ def summarise(record: dict[str, Any], cell_limit: float) -> dict[str, Any]:
     return {**record, "slow_cells": [c["index"] for c in slow], "slowest": slowest}
 
 
+def second_run_summary(record: dict[str, Any]) -> dict[str, Any]:
+    """What the table keeps of a second run: its total, slowest cell, each cell's seconds."""
+    return {
+        "seconds": record["seconds"],
+        "slowest": record["slowest"],
+        "slow_cells": record["slow_cells"],
+        "errors": record["errors"],
+        "cells": {str(c["index"]): c["seconds"] for c in record["cells"]},
+    }
+
+
 def render(data: dict[str, Any]) -> str:
     """The markdown block between the markers."""
     cell_limit, lesson_limit = data["cell_limit_s"], data["lesson_limit_s"]
@@ -138,13 +156,16 @@ def render(data: dict[str, Any]) -> str:
         START,
         "",
         f"**Lesson timings** in the default setting (not `NST_TEACH_FAST`), written by "
-        f"`make timings` (`tools/timings.py`): {data['machine']}. *Load*: the 1-minute load average when the lesson "
-        f"ended (above the number of cores, the times are inflated). Flagged: lessons over "
+        f"`make timings` (`tools/timings.py`): {data['machine']}. *First run*: with an empty "
+        "result cache, what a student opening the lesson waits for; *second run*: with the "
+        "sweeps the first run cached (`nst_teach.cache`), what an instructor who ran the lesson "
+        "before class sees. *Load*: the 1-minute load average when the first run ended (above "
+        "the number of cores, the times are inflated). Flagged (on the first run): lessons over "
         f"{fmt_seconds(lesson_limit)}, cells over {fmt_seconds(cell_limit)}.",
         "",
-        "| Lesson | Total | Code cells | Slowest cell | Cells over "
-        f"{fmt_seconds(cell_limit)} | Measured | Load | |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Lesson | First run | Code cells | Slowest cell | Cells over "
+        f"{fmt_seconds(cell_limit)} | Second run | Measured | Load | |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for lesson in data["lessons"]:
         s = lesson["slowest"]
@@ -158,20 +179,24 @@ def render(data: dict[str, Any]) -> str:
         if lesson["errors"] or lesson.get("failure"):
             flags.append("errors")
         total = fmt_seconds(lesson["seconds"])
+        second = lesson.get("second_run")
+        again = "-" if not second else fmt_seconds(second["seconds"])
         lines.append(
             f"| {lesson['name']} | {'**' + total + '**' if over else total} | "
             f"{len(lesson['cells'])} | {slowest} | "
-            f"{', '.join(str(i) for i in lesson['slow_cells']) or '-'} | {lesson['date']} | "
+            f"{', '.join(str(i) for i in lesson['slow_cells']) or '-'} | {again} | "
+            f"{lesson['date']} | "
             f"{'-' if lesson.get('load') is None else format(lesson['load'], '.1f')} | "
             f"{'⚠ ' + '; '.join(flags) if flags else 'ok'} |"
         )
     lines.append("")
     for lesson in data["lessons"]:
+        second = (lesson.get("second_run") or {}).get("cells", {})
         lines += [
             f"<details><summary>{lesson['name']}: per-cell times</summary>",
             "",
-            "| Cell | Starts with | Time |",
-            "|---|---|---|",
+            "| Cell | Starts with | First run | Second run |",
+            "|---|---|---|---|",
         ]
         for c in lesson["cells"]:
             t = "-" if c["seconds"] is None else fmt_seconds(c["seconds"])
@@ -179,8 +204,10 @@ def render(data: dict[str, Any]) -> str:
                 t = f"**{t}** ⚠"
             if c["error"]:
                 t += " (error)"
+            again = second.get(str(c["index"]))
+            t2 = "-" if again is None else fmt_seconds(again)
             code = c["first_line"].replace("|", "\\|").replace("`", "'")
-            lines.append(f"| {c['index']} | `{code}` | {t} |")
+            lines.append(f"| {c['index']} | `{code}` | {t} | {t2} |")
         lines += ["", "</details>", ""]
     lines.append(END)
     return "\n".join(lines)
@@ -218,6 +245,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--cell-limit", type=float, default=CELL_LIMIT_S)
     p.add_argument("--lesson-limit", type=float, default=LESSON_LIMIT_S)
     p.add_argument("--kernel", default=None, help="kernel name (default: the notebook's)")
+    p.add_argument(
+        "--runs",
+        choices=["both", "first"],
+        default="both",
+        help="time a first run (empty result cache) and a second run (default), or the first only",
+    )
     args = p.parse_args(argv)
     for nb in args.notebooks:
         if not nb.is_file():
@@ -226,20 +259,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     old = json.loads(args.json.read_text()) if args.json.is_file() else {}
     lessons = {x["name"]: x for x in old.get("lessons", [])}
     now = _dt.datetime.now().astimezone()
-    with default_setting():
-        for nb in args.notebooks:
-            print(f"[timings] {nb} ...", file=sys.stderr, flush=True)
+    for nb in args.notebooks:
+        # an empty result cache of its own: the first run computes every sweep
+        with (
+            tempfile.TemporaryDirectory(prefix="nst-teach-timings-") as cache,
+            default_setting({"NST_TEACH_CACHE_DIR": cache, "NST_TEACH_CACHE": "1"}),
+        ):
+            print(f"[timings] {nb}: first run ...", file=sys.stderr, flush=True)
             rec = summarise(time_notebook(nb, timeout=args.timeout, kernel=args.kernel),
                             args.cell_limit)  # fmt: skip
-            rec["date"] = now.strftime("%Y-%m-%d")
-            # how busy the machine was (1-minute load average over its cores): timings on a
-            # shared machine are only as good as this
+            # how busy the machine was (1-minute load average over its cores): timings
+            # on a shared machine are only as good as this
             rec["load"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-            rec["path"] = str(nb)
-            lessons[rec["name"]] = rec
-            print(f"[timings] {nb}: {fmt_seconds(rec['seconds'])}, slow cells "
-                  f"{rec['slow_cells'] or 'none'}, errors {rec['errors'] or 'none'}",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            if args.runs == "both":
+                print(f"[timings] {nb}: second run ...", file=sys.stderr, flush=True)
+                again = summarise(time_notebook(nb, timeout=args.timeout,
+                                                kernel=args.kernel), args.cell_limit)  # fmt: skip
+                rec["second_run"] = second_run_summary(again)
+        rec["date"] = now.strftime("%Y-%m-%d")
+        rec["path"] = str(nb)
+        lessons[rec["name"]] = rec
+        second = rec.get("second_run")
+        print(f"[timings] {nb}: {fmt_seconds(rec['seconds'])}"
+              + (f" (second run {fmt_seconds(second['seconds'])})" if second else "")
+              + f", slow cells {rec['slow_cells'] or 'none'}, errors {rec['errors'] or 'none'}",
+              file=sys.stderr, flush=True)  # fmt: skip
     data = {
         "date": now.isoformat(timespec="minutes"),
         "machine": machine(),
