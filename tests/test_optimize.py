@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from nst_teach.bounded import StopOptimization, projected_lbfgs, two_loop
+from nst_teach.bounded import StopOptimization, make_pair, projected_lbfgs, two_loop
 from nst_teach.optimize import (
     BOUNDED_OPTIMIZERS,
     DEFAULT_OPTIMIZER,
@@ -138,6 +138,28 @@ def test_two_loop_is_the_inverse_hessian_of_a_quadratic() -> None:
     free = torch.tensor([1.0, 0.0, 1.0], dtype=torch.float64)
     torch.testing.assert_close(two_loop(g, pairs, free), torch.tensor([1.0, 0.0, 0.3],
                                                                       dtype=torch.float64))  # fmt: skip
+
+
+@pytest.mark.parametrize("n_active", [0, 3, 20])
+@pytest.mark.parametrize("dense_fraction", [0.0, 1.0])  # always the mask; always the indices
+def test_two_loop_cut_equals_two_loop_on_the_free_coordinates(
+    n_active: int, dense_fraction: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cutting to F inside the recursion = running it on the vectors restricted to F."""
+    monkeypatch.setattr(bounded, "DENSE_ACTIVE_FRACTION", dense_fraction)
+    gen = torch.Generator().manual_seed(n_active)
+    n = 50
+    raw = [(torch.randn(n, generator=gen, dtype=torch.float64),
+            torch.randn(n, generator=gen, dtype=torch.float64)) for _ in range(6)]  # fmt: skip
+    pairs = [(s, 2.0 * s + 0.3 * y) for s, y in raw]  # mostly positive curvature
+    g = torch.randn(n, generator=gen, dtype=torch.float64)
+    free = torch.ones(n, dtype=torch.float64)
+    free[torch.randperm(n, generator=gen)[:n_active]] = 0.0
+    f = free.bool()
+    expected = torch.zeros(n, dtype=torch.float64)
+    expected[f] = two_loop(g[f], [(s[f], y[f]) for s, y in pairs], None)
+    for stored in (pairs, [make_pair(s, y) for s, y in pairs]):
+        torch.testing.assert_close(two_loop(g, stored, free), expected)
 
 
 def test_projected_lbfgs_stops_when_told() -> None:
