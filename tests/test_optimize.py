@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from nst_teach import bounded
 from nst_teach.bounded import StopOptimization, make_pair, projected_lbfgs, two_loop
 from nst_teach.optimize import (
     BOUNDED_OPTIMIZERS,
