@@ -92,6 +92,9 @@ RESULTS = HERE / "results"
 PLATEAU_RESULTS = RESULTS / "plateau-256.jsonl"
 #: Target 3's recorded measurement (``make timings``, tools/timings.py).
 LESSON_TIMINGS = RESULTS / "lesson-timings.json"
+#: Evaluations of nst_teach's memory probe: its L-BFGS keeps 100 curvature pairs (both
+#: ``"lbfgs"`` and ``"projected-lbfgs"``), full after 101 evaluations.
+MEMORY_EVALS = 102
 
 
 def sync() -> None:
@@ -494,10 +497,19 @@ def memory_probe(program: str, size: int, layers: str, evals: int) -> dict[str, 
     return out
 
 
-def memory_section(size: int, layers: str, evals: int) -> dict[str, Any]:
+def memory_section(
+    size: int, layers: str, evals: int, ours_evals: int | None = None
+) -> dict[str, Any]:
     """Peak RSS of each program in a child process of its own (so that neither inherits the
-    other's high-water mark)."""
+    other's high-water mark).
+
+    The baseline runs ``evals`` evaluations; nst_teach ``ours_evals`` (default ``evals``):
+    :data:`MEMORY_EVALS` fills the L-BFGS memory (100 pairs of two images each, about 470 MB
+    at 512x384), which a short run would leave out of the peak.
+    """
     out: dict[str, Any] = {"size": size, "layers": layers}
+    counts = {"baseline": evals, "nst_teach": ours_evals or evals}
+    out["evals"] = counts
     for program in ("baseline", "nst_teach"):
         cmd = [
             sys.executable,
@@ -509,7 +521,7 @@ def memory_section(size: int, layers: str, evals: int) -> dict[str, Any]:
             "--layer-sets",
             layers,
             "--evals",
-            str(evals),
+            str(counts[program]),
             "--device",
             str(DEVICE),
         ]
@@ -715,7 +727,14 @@ def print_report(report: dict[str, Any]) -> None:
             )
     mem = report.get("memory")
     if mem:
-        print(f"\nPeak resident memory at {mem['size']} px, {mem['layers']} layers")
+        counts = mem.get("evals") or {}
+        after = (
+            f" (after {counts['baseline']} evaluations of the baseline, "
+            f"{counts['nst_teach']} of nst_teach)"
+            if counts
+            else ""
+        )
+        print(f"\nPeak resident memory at {mem['size']} px, {mem['layers']} layers{after}")
         for program in ("baseline", "nst_teach"):
             p = mem.get(program, {})
             if "peak_rss_mb" in p and p["peak_rss_mb"] is not None:
@@ -977,6 +996,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--memory-size", type=int, default=512)
     p.add_argument("--memory-layers", default="paper", choices=LAYER_SETS)
     p.add_argument(
+        "--memory-evals",
+        type=int,
+        default=MEMORY_EVALS,
+        help="nst_teach's evaluations in the memory probe (default: enough to fill the "
+        "L-BFGS memory)",
+    )
+    p.add_argument(
         "--ttl-sizes", type=int, nargs="+", default=[256, 512], help="time-to-loss sizes"
     )
     p.add_argument("--ttl-layers", default="tutorial", choices=LAYER_SETS)
@@ -1075,7 +1101,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 "note": "quick mode: peak of the whole benchmark process",
             }
         else:
-            report["memory"] = memory_section(args.memory_size, args.memory_layers, 2)
+            report["memory"] = memory_section(
+                args.memory_size, args.memory_layers, 2, args.memory_evals
+            )
     if "ttl" in steps:
         report["time_to_loss"] = [
             time_to_loss_section(
