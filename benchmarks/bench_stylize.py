@@ -35,6 +35,7 @@ import argparse
 import contextlib
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import statistics
@@ -309,12 +310,16 @@ def per_eval_section(
         for layers in layer_sets:
             n = evals(size)
             base = Baseline(content, style, layers)
+            today = Baseline(content, style, layers, frozen=True)
             base.run(2)  # warm-up (allocator, oneDNN primitive caches)
+            today.run(2)
             run_ours(content, style, layers, 2)
-            b_s, o_s, mm = [], [], []
+            b_s, t_s, o_s, mm = [], [], [], []
             for _ in range(rounds):
                 b = base.run(n)
                 b_s.append(b.seconds / b.evals)
+                t = today.run(n)
+                t_s.append(t.seconds / t.evals)
                 # the yardstick right next to the run it is compared with: this machine's
                 # speed drifts by tens of per cent over minutes (shared host, clocks)
                 before = yardstick(MATMUL_SIZE, repeats=3)
@@ -323,6 +328,7 @@ def per_eval_section(
                 # the higher of the two measurements on either side: the stricter yardstick
                 mm.append(max(before, yardstick(MATMUL_SIZE, repeats=3)))
             ratios = [o / b for o, b in zip(o_s, b_s)]
+            ratios_today = [o / t for o, t in zip(o_s, t_s)]
             fb = flops_per_eval(h, w, layers, "baseline")
             fo = flops_per_eval(h, w, layers, "nst_teach")
             fractions = [fo / o / 1e9 / m for o, m in zip(o_s, mm)]
@@ -336,6 +342,9 @@ def per_eval_section(
                     "baseline_s": _median(b_s),
                     "nst_teach_s": _median(o_s),
                     "ratio": _median(ratios),
+                    "tutorial_today_s": _median(t_s),
+                    "ratio_today": _median(ratios_today),
+                    "tutorial_today_s_all": t_s,
                     "baseline_s_all": b_s,
                     "nst_teach_s_all": o_s,
                     "baseline_flops": fb,
@@ -350,10 +359,11 @@ def per_eval_section(
             )
             progress(
                 f"{w}x{h} {layers}: baseline {_median(b_s):.3f} s, nst_teach "
-                f"{_median(o_s):.3f} s per evaluation, ratio {_median(ratios):.2f}, "
+                f"{_median(o_s):.3f} s per evaluation, ratio {_median(ratios):.2f} "
+                f"(today's tutorial {_median(t_s):.3f} s, ratio {_median(ratios_today):.2f}), "
                 f"{100 * _median(fractions):.0f}% of the matmul rate"
             )
-            del base
+            del base, today
     return rows
 
 
@@ -564,9 +574,9 @@ def time_to_loss_section(
     baseline_cnn()  # the weights are loaded before the clocks start, for both programs
     run_ours(content, style, layers, 1)
 
-    def time_baseline(n: int) -> tuple[Any, list[float]]:
+    def time_baseline(n: int, frozen: bool = False) -> tuple[Any, list[float], Baseline]:
         start = time.perf_counter()
-        base = Baseline(content, style, layers)
+        base = Baseline(content, style, layers, frozen=frozen)
         setup = time.perf_counter() - start
         b = base.run(n)
         return b, [setup + t for t in b.times], base
@@ -576,6 +586,10 @@ def time_to_loss_section(
     best_index = min(range(len(b.losses)), key=b.losses.__getitem__)
     target_best = b.losses[best_index]
     progress(f"time to loss: baseline {b_times[-1]:.1f} s for {b.evals} evaluations")
+    # the tutorial as published since 2023 (weights frozen): the same path, less work per step
+    t1, t1_times, _ = time_baseline(best_index + 1, frozen=True)
+    same_path = abs(t1.losses[best_index] - target_best) <= 1e-6 * abs(target_best)
+    today_rounds = [t1_times[best_index]] if same_path else []
     result: dict[str, Any] = {
         "size": size,
         "hw": [h, w],
@@ -589,6 +603,7 @@ def time_to_loss_section(
         "baseline_best_eval": best_index + 1,
         "baseline_seconds_to_best": b_times[best_index],
         "baseline_round_seconds_to_best": [b_times[best_index]],
+        "today_round_seconds_to_best": today_rounds,
         "baseline_max_loss": max(b.losses),
         "runs": {},
     }
@@ -645,8 +660,13 @@ def time_to_loss_section(
     # later rounds, alternating the order: the tutorial to its lowest loss, the kit to it
     reached = {k: v for k, v in result["runs"].items() if v["reach_baseline_best"] is not None}
     for r in range(2, rounds + 1):
-        order = ["tutorial", *reached] if r % 2 else [*reached, "tutorial"]
+        order = ["tutorial", "today", *reached] if r % 2 else [*reached, "today", "tutorial"]
         for label in order:
+            if label == "today":
+                if today_rounds:
+                    t2, times2, _ = time_baseline(best_index + 1, frozen=True)
+                    today_rounds.append(times2[best_index])
+                continue
             if label == "tutorial":
                 b2, t2, _ = time_baseline(best_index + 1)
                 if abs(b2.losses[best_index] - target_best) > 1e-6 * abs(target_best):
@@ -663,6 +683,8 @@ def time_to_loss_section(
         progress(f"time to loss: round {r} of {rounds} done")
     base_s = _median(result["baseline_round_seconds_to_best"])
     result["baseline_seconds_to_best"] = base_s
+    today_s = _median(today_rounds) if today_rounds else None
+    result["today_seconds_to_best"] = today_s
     for run in result["runs"].values():
         if run["reach_target"] is not None:
             run["reach_target"]["ratio"] = run["reach_target"]["seconds"] / b_times[-1]
@@ -670,6 +692,8 @@ def time_to_loss_section(
         if best is not None:
             best["seconds"] = _median(best["round_seconds"])
             best["ratio"] = best["seconds"] / base_s
+            if today_s:
+                best["ratio_today"] = best["seconds"] / today_s
     return result
 
 
@@ -699,8 +723,13 @@ def print_report(report: dict[str, Any]) -> None:
             "\nare medians of per-round values, each against the matrix-multiply rate measured"
             "\nright before and after that round's nst_teach run, the higher of the two)"
         )
+        print(
+            "(baseline: the tutorial's pattern before 2023, VGG weights trainable; 'today': the"
+            "\ntutorial as published since 2023, weights frozen, the same loop otherwise)"
+        )
         head = (
-            f"{'size':>9} {'layers':>8} {'baseline s':>10} {'nst_teach s':>11} {'ratio':>6}"
+            f"{'size':>9} {'layers':>8} {'baseline s':>10} {'today s':>8} {'nst_teach s':>11}"
+            f" {'ratio':>6} {'today':>6}"
             f" {'GFLOP base':>10} {'GFLOP ours':>10} {'GFLOP/s base':>12} {'GFLOP/s ours':>12}"
             f" {'% matmul':>8}"
         )
@@ -709,7 +738,9 @@ def print_report(report: dict[str, Any]) -> None:
         for r in rows:
             print(
                 f"{r['hw'][1]:>4}x{r['hw'][0]:<4} {r['layers']:>8} {_fmt_s(r['baseline_s']):>10}"
+                f" {_fmt_s(r.get('tutorial_today_s', math.nan)):>8}"
                 f" {_fmt_s(r['nst_teach_s']):>11} {r['ratio']:>6.2f}"
+                f" {r.get('ratio_today', math.nan):>6.2f}"
                 f" {r['baseline_flops'] / 1e9:>10.1f} {r['nst_teach_flops'] / 1e9:>10.1f}"
                 f" {r['baseline_gflops']:>12.1f} {r['nst_teach_gflops']:>12.1f}"
                 f" {100 * r.get('matmul_fraction', r['nst_teach_gflops'] / mm):>7.0f}%"
@@ -755,6 +786,11 @@ def print_report(report: dict[str, Any]) -> None:
             f"{ttl['baseline_best_loss']:.4g} at evaluation {ttl['baseline_best_eval']}, "
             f"{ttl['baseline_seconds_to_best']:.1f} s; highest {ttl['baseline_max_loss']:.4g})"
         )
+        if ttl.get("today_seconds_to_best"):
+            print(
+                f"  the tutorial as published since 2023 (weights frozen): the same losses, its "
+                f"lowest after {ttl['today_seconds_to_best']:.1f} s"
+            )
         rounds_s = ttl.get("baseline_round_seconds_to_best") or []
         if len(rounds_s) > 1:
             print(
@@ -773,8 +809,14 @@ def print_report(report: dict[str, Any]) -> None:
                 if bb and len(bb.get("round_seconds", [])) > 1
                 else ""
             )
+            today = (
+                f", against today's tutorial {bb['ratio_today']:.2f}"
+                if bb and "ratio_today" in bb
+                else ""
+            )
             bs = (
                 f"{bb['seconds']:.1f} s{per_round}, {bb['evals']} evals, ratio {bb['ratio']:.2f}"
+                f"{today}"
                 if bb
                 else f"not reached in {run['evals']} evals (final {run['final_loss']:.4g})"
             )
@@ -805,6 +847,15 @@ def target_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": r["ratio"] <= TARGETS["ratio"],
             }
         )
+        if "ratio_today" in r:
+            out.append(
+                {
+                    "name": f"s/eval ratio against today's tutorial {r['size']} px {r['layers']}",
+                    "value": round(r["ratio_today"], 3),
+                    "target": f"<= {TARGETS['ratio']}",
+                    "met": r["ratio_today"] <= TARGETS["ratio"],
+                }
+            )
         if r["layers"] == "paper":
             frac = r.get("matmul_fraction", r["nst_teach_gflops"] / mm)
             out.append(
@@ -841,16 +892,36 @@ def target_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
                         "met": bool(t) and t["ratio"] <= TARGETS["time_to_loss_ratio"],
                     }
                 )
+                if t and "ratio_today" in t:
+                    out.append(
+                        {
+                            "name": f"time-to-loss ratio{what}, against today's tutorial "
+                            f"({label}, {ttl['size']} px {ttl['layers']})",
+                            "value": round(t["ratio_today"], 3),
+                            "target": f"<= {TARGETS['time_to_loss_ratio']}",
+                            "met": t["ratio_today"] <= TARGETS["time_to_loss_ratio"],
+                        }
+                    )
     return out
 
 
-def time_to_lowest_loss_ratio(report: dict[str, Any]) -> float | None:
+def time_to_lowest_loss_ratio(report: dict[str, Any], key: str | None = None) -> float | None:
     """Target 1's figure: the default optimiser's time to the baseline's lowest loss over the
-    baseline's time to it, the worse of the sizes measured (``inf`` where not reached)."""
+    tutorial's time to it, the worse of the sizes measured (``inf`` where not reached).
+
+    Against the tutorial as published today (``key="ratio_today"``, weights frozen) where it
+    was measured, else against the pre-2023 pattern (``key="ratio"``); ``key=None`` takes
+    the first of the two present: the stricter reading.
+    """
     ratios = []
     for ttl in report.get("time_to_loss") or []:
         hit = ttl["runs"]["nst_teach"]["reach_baseline_best"]
-        ratios.append(hit["ratio"] if hit else float("inf"))
+        if not hit:
+            ratios.append(float("inf"))
+            continue
+        k = key or ("ratio_today" if "ratio_today" in hit else "ratio")
+        if k in hit:
+            ratios.append(hit[k])
     return max(ratios) if ratios else None
 
 
@@ -883,13 +954,30 @@ def issue_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     """The four targets of the issue, each with ``holds`` True, False or None (not measured)."""
     out = []
     ratio = time_to_lowest_loss_ratio(report)
+    legacy = time_to_lowest_loss_ratio(report, "ratio")
+    strict = any(t.get("today_seconds_to_best") for t in report.get("time_to_loss") or [])
     sizes = [t["size"] for t in report.get("time_to_loss") or []]
-    per_size = ", ".join(
-        f"{t['size']} px {t['runs']['nst_teach']['reach_baseline_best']['ratio']:.2f}"
-        if t["runs"]["nst_teach"]["reach_baseline_best"]
-        else f"{t['size']} px not reached"
-        for t in report.get("time_to_loss") or []
-    )
+
+    def per_size(key: str) -> str:
+        parts = []
+        for t in report.get("time_to_loss") or []:
+            hit = t["runs"]["nst_teach"]["reach_baseline_best"]
+            parts.append(
+                f"{t['size']} px {hit[key]:.2f}" if hit and key in hit else f"{t['size']} px -"
+            )
+        return ", ".join(parts)
+
+    if ratio is None:
+        detail = "not measured in this run (--skip ttl)"
+    elif strict:
+        detail = (
+            f"against the tutorial as published since 2023 (weights frozen): worst ratio "
+            f"{ratio:.2f} ({per_size('ratio_today')}); against its pre-2023 pattern (weights "
+            f"trainable, the baseline the issue's figures were measured on): worst "
+            f"{legacy:.2f} ({per_size('ratio')}); optimiser {DEFAULT_OPTIMIZER!r}"
+        )
+    else:
+        detail = f"worst ratio {ratio:.2f} ({per_size('ratio')}; optimiser {DEFAULT_OPTIMIZER!r})"
     out.append(
         {
             "number": 1,
@@ -898,10 +986,7 @@ def issue_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             "holds": None
             if ratio is None
             else ratio <= TARGETS["time_to_loss_ratio"] and {256, 512} <= set(sizes),
-            "detail": "not measured in this run (--skip ttl)"
-            if ratio is None
-            else f"worst ratio {ratio:.2f} ({per_size}; optimiser {DEFAULT_OPTIMIZER!r})"
-            + _other_optimizers(report),
+            "detail": detail if ratio is None else detail + _other_optimizers(report),
         }
     )
     plateau = report.get("plateau") or []
@@ -959,10 +1044,15 @@ def issue_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     ratios = [r for r in report["per_eval"] if r["size"] in (256, 512)] or report["per_eval"]
     mem = report.get("memory") or {}
     peak = (mem.get("nst_teach") or {}).get("peak_rss_mb")
-    parts = [f"{r['size']} px {r['layers']} {r['ratio']:.2f}" for r in ratios]
+    parts = [
+        f"{r['size']} px {r['layers']} {r.get('ratio_today', r['ratio']):.2f}"
+        + (f" (pre-2023 pattern {r['ratio']:.2f})" if "ratio_today" in r else "")
+        for r in ratios
+    ]
     holds4: bool | None = None
     if ratios and peak is not None:
-        holds4 = all(r["ratio"] <= TARGETS["ratio"] for r in ratios) and (
+        # against the tutorial as published today where measured: the stricter reading
+        holds4 = all(r.get("ratio_today", r["ratio"]) <= TARGETS["ratio"] for r in ratios) and (
             peak < TARGETS["memory_mb"]
         )
     out.append(
@@ -971,7 +1061,7 @@ def issue_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             "what": f"no regression: s/eval ratio <= {TARGETS['ratio']} at 256 and 512 px, "
             f"peak memory at {mem.get('size', 512)} px < 2 GB",
             "holds": holds4,
-            "detail": f"ratios {', '.join(parts) or 'not measured'}; peak "
+            "detail": f"ratios against today's tutorial {', '.join(parts) or 'not measured'}; peak "
             + (f"{peak:.0f} MiB" if peak is not None else "not measured"),
         }
     )
@@ -1145,6 +1235,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.json:
         args.json.write_text(line + "\n")
     if report["time_to_lowest_loss_ratio"] is not None:
+        legacy = time_to_lowest_loss_ratio(report, "ratio")
+        if legacy is not None and legacy != report["time_to_lowest_loss_ratio"]:
+            print(f"time-to-lowest-loss ratio against the pre-2023 tutorial pattern: {legacy:.3f}")
+        # the tutorial as published today where it was measured: the stricter figure
         print(f"time-to-lowest-loss ratio: {report['time_to_lowest_loss_ratio']:.3f}")
     return report
 
