@@ -98,7 +98,7 @@ Pair = tuple[Tensor, Tensor] | tuple[Tensor, Tensor, float, float]
 
 
 def make_pair(s: Tensor, y: Tensor) -> tuple[Tensor, Tensor, float, float]:
-    """A curvature pair with its inner products :math:`s^\top y` and :math:`y^\top y`."""
+    r"""A curvature pair with its inner products :math:`s^\top y` and :math:`y^\top y`."""
     return s, y, float(y @ s), float(y @ y)
 
 

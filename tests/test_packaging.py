@@ -113,3 +113,26 @@ def test_no_control_characters_in_sources():
         if bad.search(line)
     ]
     assert not found, f"control characters in {found[:10]}"
+
+
+def test_no_control_characters_in_docstrings():
+    """The same mistake seen at run time: ``\\top`` or ``\\tau`` in a docstring without ``r""``
+    is a tab followed by ``op``/``au`` in the text that ``help()`` and the docs show."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import nst_teach
+
+    bad = re.compile("[\x00-\x09\x0b-\x1f]")
+    found = []
+    for info in pkgutil.walk_packages(nst_teach.__path__, "nst_teach."):
+        module = importlib.import_module(info.name)
+        objects = [module, *(v for _, v in inspect.getmembers(module) if inspect.isfunction(v)
+                             or inspect.isclass(v))]  # fmt: skip
+        for obj in objects:
+            if getattr(obj, "__module__", module.__name__) != module.__name__:
+                continue
+            if bad.search(obj.__doc__ or ""):  # not getdoc: it expands tabs
+                found.append(f"{module.__name__}.{getattr(obj, '__qualname__', '')}")
+    assert not found, f"control characters in the docstrings of {sorted(set(found))}"
