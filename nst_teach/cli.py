@@ -1,4 +1,5 @@
-"""The ``nst-teach`` command line: ``stylize``, ``demo``, ``doctor`` and ``weights``.
+"""The ``nst-teach`` command line: ``stylize``, ``demo``, ``doctor``, ``weights`` and
+``references``.
 
 Bad input ends with one line on stderr naming the input and the problem, and exit status 2.
 """
@@ -114,6 +115,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--download", action="store_true", help="fetch (once, with progress) and verify them"
     )
     wt.add_argument("--force", action="store_true", help="download again even if verified")
+
+    ref = sub.add_parser(
+        "references", help="the lessons' reference runs: list, --verify or --make them"
+    )
+    ref.add_argument("--json", action="store_true", help="one JSON object per reference")
+    ref.add_argument("--verify", action="store_true", help="re-run the first evaluations of each")
+    ref.add_argument("--evals", type=int, default=5, help="evaluations --verify re-runs")
+    ref.add_argument("--make", action="store_true", help="make the missing ones (long; resumable)")
+    ref.add_argument("--weights", choices=("random", "imagenet"), default="random")
+    ref.add_argument("--only", default=None, help="names or prefixes, separated by commas")
+    ref.add_argument("--out", default=None, help="the folder (default: where the set belongs)")
+    ref.add_argument("--force", action="store_true", help="--make: make again those made")
+    ref.add_argument(
+        "--tiny",
+        action="store_true",
+        help="--make: 32 px, a few evaluations (checks the machinery)",
+    )
     return parser
 
 
@@ -370,6 +388,69 @@ def _run_weights(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tiny(spec):  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    kwargs = {**spec.kwargs, "size": 32, "steps": 12}
+    return dataclasses.replace(spec, kwargs=kwargs, frames=(2, 5), window=3, min_evals=6)
+
+
+def _run_references(args: argparse.Namespace) -> int:
+    """List, verify or make the reference runs (:mod:`nst_teach.references`)."""
+    from . import references as refs
+
+    if args.evals < 1:
+        raise ValueError(f"--evals must be at least 1, got {args.evals}")
+    folder = Path(args.out) if args.out else refs.reference_dir(args.weights)
+    if args.make:
+        specs = refs.catalogue()
+        if args.only:
+            prefixes = _names(args.only)
+            specs = [s for s in specs if any(s.name.startswith(p) for p in prefixes)]
+            if not specs:
+                raise ValueError(f"--only {args.only!r} names no reference")
+        if args.tiny:
+            if not args.out:
+                raise ValueError("--tiny writes test references: give --out DIR")
+            specs = [_tiny(s) for s in specs]
+        if args.weights == "imagenet":
+            from .weights import imagenet_weights_path, verify_weights_file
+
+            path = imagenet_weights_path()
+            if not (path.is_file() and verify_weights_file(path)):
+                raise ValueError(
+                    f"ImageNet weights not found at {path}: fetch them with "
+                    "nst-teach weights --download"
+                )
+        folder.mkdir(parents=True, exist_ok=True)
+        refs.make_references(specs, folder, weights=args.weights, force=args.force)
+        return 0
+    if args.verify:
+        problems = refs.verify(folder, evals=args.evals)
+        for line in problems:
+            print(f"nst-teach: references: {line}", file=sys.stderr)
+        if problems:
+            return EXIT_BAD_INPUT
+        print(f"{len(refs.list_references(folder))} references reproduce their first losses")
+        return 0
+    records = refs.list_references(folder)
+    for r in records:
+        if args.json:
+            r = {**r, "frames": [f["path"] for f in r["frames"]]}
+            print(json.dumps(r, sort_keys=True))
+        else:
+            h, w = r["shape"]
+            print(
+                f"{r['name']:28s} lesson {r['lesson']:6s} {w}x{h} px  {r['evals']:4d} evals "
+                f"(plateau {r['plateau_eval']:4d})  {r['seconds']:7.1f} s  {r['weights']}"
+            )
+    if not args.json:
+        made = {r["name"] for r in records}
+        missing = [s.name for s in refs.catalogue() if s.name not in made]
+        print(f"{len(records)} references in {folder}; {len(missing)} not made yet")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``nst-teach``; returns the exit status."""
     parser = build_parser()
@@ -382,6 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _run_demo,
         "doctor": _run_doctor,
         "weights": _run_weights,
+        "references": _run_references,
     }
     try:
         return handlers[args.command](args)

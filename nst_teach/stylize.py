@@ -264,6 +264,7 @@ def stylize(
     callback: Callback | None = None,
     progress: bool = True,
     scales: Sequence[float] | None = None,
+    beta_relative: float | None = None,
 ) -> StyleResult:
     r"""Minimise :math:`\alpha \mathcal{L}_\text{content} + \beta \mathcal{L}_\text{style}`
     (Eq. 7 of Gatys et al.) over the pixels of a new image.
@@ -305,6 +306,11 @@ def stylize(
             100 then 200, see :func:`nst_teach.multiscale.split_steps`). The history holds
             every scale's evaluations in turn; ``settings["scale_evals"]`` says how many
             each. ``init`` applies to the coarsest scale.
+        beta_relative: with the random-weight calibration (random weights, neither ``beta``
+            nor ``layer_weights`` given), the style weight relative to the content features'
+            energy (default :data:`RANDOM_BETA_RELATIVE`): the calibrated counterpart of
+            the paper's :math:`\beta/\alpha`, the variable along the columns of arXiv
+            1508.06576, Fig. 3. Ignored without the calibration.
 
     Returns:
         a :class:`StyleResult`. Pixels stay in :math:`[0, 1]` (they are clipped after each step).
@@ -322,6 +328,8 @@ def stylize(
     alpha = check_weight("alpha", alpha)
     if beta is not None:
         beta = check_weight("beta", beta)
+    if beta_relative is not None:
+        beta_relative = check_weight("beta_relative", beta_relative)
     tv_weight = check_weight("tv_weight", tv_weight)
     style_layers = validate_layers(style_layers, "style layer")
     content_layers = validate_layers(content_layers, "content layer")
@@ -358,7 +366,7 @@ def stylize(
         )
         if calibrate:
             objective.layer_weights, objective.beta = random_weight_calibration(
-                objective, start.to(dev)
+                objective, start.to(dev), beta_relative
             )
         return objective
 
@@ -381,6 +389,9 @@ def stylize(
         "alpha": alpha,
         "beta": run.objective.beta,
         "calibrated": "random-weight calibration" if calibrate else None,
+        "beta_relative": (RANDOM_BETA_RELATIVE if beta_relative is None else beta_relative)
+        if calibrate
+        else None,
         "style_layers": style_layers,
         "content_layers": content_layers,
         "layer_weights": run.objective.layer_weights,
