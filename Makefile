@@ -19,11 +19,15 @@ ZH_LESSONS = $(wildcard notebooks/zh/[0-9][0-9]_*.ipynb)
 # `make lab TORCH=cpu`: torch's CPU-only build (about 200 MB instead of about 5 GB with CUDA).
 TORCH ?=
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
-# The book and the slides are built from the lessons executed once, in the fast setting, here.
+# The book and the slides are built from the lessons executed once, here: in the default setting
+# (what a student sees: `make book`), or in the fast one with BOOK_SETTING=fast (CI's checks),
+# each in its own folder so that one never stands in for the other.
 BUILD_DIR ?= build
-EXECUTED = $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(LESSONS))
-ZH_EXECUTED = $(patsubst notebooks/zh/%,$(BUILD_DIR)/executed/zh/%,$(ZH_LESSONS))
-PACKAGE_SOURCES = $(wildcard nst_teach/*.py nst_teach/exercises/*.py)
+BOOK_SETTING ?= default
+EXEC_DIR = $(BUILD_DIR)/executed$(if $(filter fast,$(BOOK_SETTING)),-fast)
+EXECUTED = $(patsubst notebooks/%,$(EXEC_DIR)/%,$(LESSONS))
+ZH_EXECUTED = $(patsubst notebooks/zh/%,$(EXEC_DIR)/zh/%,$(ZH_LESSONS))
+PACKAGE_SOURCES = $(wildcard nst_teach/*.py nst_teach/*/*.py)
 # Book: nbconvert's HTML exporter (installed with the dev tools already; jupyter-book 2 and mystmd
 # would add node packages and a toolchain of their own, quarto a separate binary), with MathJax 2
 # and require.js from npm in $(BOOK_DIR)/vendor so that the pages open from file:// offline.
@@ -45,7 +49,7 @@ E2E_ARGS ?=
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600
 
 .PHONY: help install check-python check-lab-lang lab lab-solutions test lint format pytest notebooks demo figures bench \
-	timings executed book slides student e2e clean
+	references timings executed book slides student e2e clean
 
 help:
 	@echo "make lab      open JupyterLab on the student copies of the lessons (creates .venv"
@@ -57,7 +61,10 @@ help:
 	@echo "make figures  redraw the README's figure (docs/images/hero.png), offline"
 	@echo "make bench    benchmark nst_teach against the PyTorch tutorial's loop, with its four targets"
 	@echo "make timings  run every lesson in its default setting; per-cell times into notebooks/README.md"
-	@echo "make book     run every lesson (fast setting) and write an HTML book into book/"
+	@echo "make references  the lessons' reference runs, at full quality (long: resumable;"
+	@echo "              WEIGHTS=imagenet makes ImageNet ones in your cache; ONLY=06-fig3 a part)"
+	@echo "make book     run every lesson (default setting; BOOK_SETTING=fast: CI's quick one)"
+	@echo "              and write an HTML book into book/"
 	@echo "make slides   build reveal.js slides of each executed lesson into slides/ (Chinese:"
 	@echo "              slides/zh/)"
 	@echo "make student  student copies of the lessons (solutions removed) in notebooks/student/"
@@ -116,6 +123,15 @@ figures: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_stylize.py
 
+# The lessons' reference runs (nst_teach/data/references/random, shipped; WEIGHTS=imagenet: the
+# user's cache). Long: each reference is written when done, and a rerun skips those made.
+WEIGHTS ?= random
+ONLY ?=
+references: $(STAMP)
+	NST_TEACH_OFFLINE=$(if $(filter imagenet,$(WEIGHTS)),0,1) $(BIN)/nst-teach references --make \
+		--weights $(WEIGHTS) $(if $(ONLY),--only $(ONLY))
+	$(BIN)/nst-teach references --verify
+
 # Every lesson top to bottom in its default setting (long: not part of `make test`).
 timings: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python tools/timings.py $(LESSONS)
@@ -137,13 +153,13 @@ student: $(STAMP)
 	$(BIN)/python tools/notebooks.py student notebooks notebooks/student
 	$(if $(ZH_LESSONS),$(BIN)/python tools/notebooks.py student notebooks/zh notebooks/student/zh)
 
-# Each lesson runs once (fast setting) into $(BUILD_DIR)/executed; book and slides read those.
-$(BUILD_DIR)/executed/%.ipynb: notebooks/%.ipynb $(PACKAGE_SOURCES) | $(STAMP)
-	$(BIN)/python tools/notebooks.py execute $< --out $(BUILD_DIR)/executed
+# Each lesson runs once (BOOK_SETTING) into $(EXEC_DIR); book and slides read those.
+$(EXEC_DIR)/%.ipynb: notebooks/%.ipynb $(PACKAGE_SOURCES) | $(STAMP)
+	$(BIN)/python tools/notebooks.py execute $< --out $(EXEC_DIR) --setting $(BOOK_SETTING)
 
 # The Chinese lessons run in notebooks/zh, so their exercise checkers speak Chinese.
-$(BUILD_DIR)/executed/zh/%.ipynb: notebooks/zh/%.ipynb $(PACKAGE_SOURCES) | $(STAMP)
-	$(BIN)/python tools/notebooks.py execute $< --out $(BUILD_DIR)/executed/zh
+$(EXEC_DIR)/zh/%.ipynb: notebooks/zh/%.ipynb $(PACKAGE_SOURCES) | $(STAMP)
+	$(BIN)/python tools/notebooks.py execute $< --out $(EXEC_DIR)/zh --setting $(BOOK_SETTING)
 
 executed: $(EXECUTED) $(ZH_EXECUTED)
 
@@ -181,5 +197,5 @@ e2e: book slides
 		$(BIN)/python -m pytest -q -s -o addopts="" -p no:cacheprovider tests/e2e $(E2E_ARGS)
 
 clean:
-	rm -rf $(SLIDES_DIR) $(BOOK_DIR) $(BUILD_DIR)/executed .pytest_cache .ruff_cache
+	rm -rf $(SLIDES_DIR) $(BOOK_DIR) $(BUILD_DIR)/executed $(BUILD_DIR)/executed-fast .pytest_cache .ruff_cache
 	@echo "kept notebooks/student (your exercises); remove it yourself to start afresh"

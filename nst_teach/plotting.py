@@ -608,3 +608,58 @@ def plot_coarse_to_fine(single: Any, multi: Any, title: str = "") -> Figure:
 
 
 __all__ += ["plot_coarse_to_fine", "plot_race", "show_image_grid"]
+
+
+def show_reference(reference: Any, size: float = 2.2, components: Sequence[str] = ("total",)) -> Figure:
+    """A reference run (:class:`nst_teach.references.Reference`): its flipbook of frames, the
+    final image last, above its loss curve; the caption gives the size, the evaluations and
+    the weights, and marks where the loss stays within 1% of its final value.
+
+    Examples:
+        >>> import torch
+        >>> class Fake:  # the attributes show_reference reads
+        ...     record = {"losses": {"total": [4.0, 2.0, 1.5, 1.4]}, "plateau_eval": 3, "title": "t"}
+        ...     def frames(self): return [(2, torch.rand(1, 3, 8, 8)), (4, torch.rand(1, 3, 8, 8))]
+        ...     def caption(self): return "reference: 8x8 px"
+        >>> fig = show_reference(Fake())
+        >>> len(fig.axes)
+        3
+        >>> plt.close(fig)
+    """
+    frames = reference.frames()
+    n = len(frames)
+    _prepare_fonts()
+    fig = plt.figure(figsize=(max(size * n, 7.0), size + 2.6))
+    grid = fig.add_gridspec(2, n, height_ratios=[size, 2.2])
+    for i, (evals, image) in enumerate(frames):
+        ax = fig.add_subplot(grid[0, i])
+        ax.imshow(to_numpy_image(image))
+        ax.axis("off")
+        last = i == n - 1
+        ax.set_title(label(f"final ({evals})" if last else f"evaluation {evals}"), fontsize=9)
+    ax = fig.add_subplot(grid[1, :])
+    losses = reference.record["losses"]
+    for comp in components:
+        values = losses.get(comp, [])
+        if values:
+            ax.plot(range(1, len(values) + 1), values, label=label(comp), color=COLORS.get(comp))
+    plateau = reference.record.get("plateau_eval")
+    if plateau:
+        ax.axvline(plateau, color="#777777", linestyle="--", linewidth=1)
+        ax.annotate(
+            label("within 1% of the final loss from here"),
+            (plateau, ax.get_ylim()[1]),
+            fontsize=8,
+            va="top",
+            xytext=(4, -4),
+            textcoords="offset points",
+        )
+    ax.set_yscale("log")
+    ax.set_xlabel(label("objective evaluations"))
+    ax.set_ylabel(label("loss"))
+    fig.suptitle(label(reference.caption()), fontsize=10, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+__all__ += ["show_reference"]

@@ -69,6 +69,7 @@ __all__ = [
     "ReferenceSpec",
     "catalogue",
     "list_references",
+    "load_group",
     "load_reference",
     "make_reference",
     "make_references",
@@ -479,6 +480,19 @@ def load_reference(name: str, weights: str | None = None) -> Reference:
     raise KeyError(f"no reference named {name!r} (made so far: {known})")
 
 
+def load_group(group: str, weights: str | None = None) -> list[Reference]:
+    """Every reference of ``group`` (e.g. ``"06-fig3"``) that has been made, in the
+    catalogue's order, each the one matching ``weights`` (see :func:`load_reference`)."""
+    names = [s.name for s in catalogue() if s.group == group]
+    if not names:
+        raise KeyError(f"no reference group {group!r}")
+    out = []
+    for name in names:
+        with contextlib.suppress(KeyError):
+            out.append(load_reference(name, weights))
+    return out
+
+
 def _pending(
     specs: Iterable[ReferenceSpec], folder: Path, weights: str, force: bool
 ) -> list[ReferenceSpec]:
@@ -486,9 +500,7 @@ def _pending(
     todo = []
     for spec in specs:
         r = done.get(spec.name)
-        if force or r is None or r.get("fingerprint") != spec.fingerprint():
-            todo.append(spec)
-        elif r.get("weights") != weights:
+        if force or r is None or r.get("fingerprint") != spec.fingerprint() or r.get("weights") != weights:
             todo.append(spec)
     return todo
 

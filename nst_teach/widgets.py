@@ -137,6 +137,44 @@ class LiveImage:
             self.snapshots.append((evals, img.clone()))
 
 
+class Flipbook:
+    """A reference run's frames behind a slider (:class:`nst_teach.references.Reference`):
+    move the slider to see the image at evaluation 5, 20, 50, ... and at the end.
+
+    Examples:
+        >>> import torch
+        >>> class Fake:  # what Flipbook reads of a reference
+        ...     def frames(self): return [(5, torch.zeros(1, 3, 4, 4)), (9, torch.ones(1, 3, 4, 4))]
+        ...     def caption(self): return "reference: 4x4 px"
+        >>> book = Flipbook(Fake())
+        >>> book.slider.max, book.label.value
+        (1, 'evaluation 9 (final) · reference: 4x4 px')
+        >>> book.slider.value = 0  # what a student's drag does
+        >>> book.label.value
+        'evaluation 5 · reference: 4x4 px'
+    """
+
+    def __init__(self, reference: object, width: int = 256) -> None:
+        self.frames = reference.frames()  # type: ignore[attr-defined]
+        self.caption = str(reference.caption())  # type: ignore[attr-defined]
+        last = len(self.frames) - 1
+        self.slider = widgets.IntSlider(
+            value=last, min=0, max=last, description="frame", continuous_update=True
+        )
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width}px"))
+        self.label = widgets.Label()
+        self.slider.observe(lambda change: self.show(change["new"]), names="value")
+        self.widget = widgets.VBox([self.label, self.image, self.slider])
+        self.show(last)
+
+    def show(self, index: int) -> None:
+        """Draw frame ``index`` with its evaluation number."""
+        evals, image = self.frames[index]
+        self.image.value = png_bytes(image, _scale_for(*image.shape[-2:]))
+        final = " (final)" if index == len(self.frames) - 1 else ""
+        self.label.value = f"evaluation {evals}{final} · {self.caption}"
+
+
 class StyleExplorer:
     """Pick content, style, layers and weights; press Run; see the result and loss curves.
 
@@ -519,6 +557,7 @@ class FeatureMapBrowser:
 
 
 __all__ = [
+    "Flipbook",
     "CONV_LAYERS",
     "FEATURE_LAYERS",
     "FeatureMapBrowser",

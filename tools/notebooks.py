@@ -100,6 +100,11 @@ if hosted and importlib.util.find_spec("nst_teach") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)"""
 #: The fast setting the book and slides are executed in (stated on every page).
 BUILD_ENV = {"NST_TEACH_FAST": "1", "NST_TEACH_OFFLINE": "1", "MPLBACKEND": "Agg"}
+#: The environment of each setting the book can be built in (``execute --setting``).
+SETTING_ENV = {
+    "fast": BUILD_ENV,
+    "default": {"NST_TEACH_FAST": "0", "NST_TEACH_OFFLINE": "1", "MPLBACKEND": "Agg"},
+}
 #: Files under an npm prefix (``npm install --prefix DIR ...``) that make slides offline.
 VENDOR_FILES = {
     "reveal": "node_modules/reveal.js",
@@ -572,8 +577,11 @@ def build_slides(
 # ---------------------------------------------------------------------------- execute, book
 
 
-def execute_lessons(files: Sequence[Path], out_dir: Path, timeout: int = 600) -> list[Path]:
-    """Run each notebook once in the fast setting; write the executed copies into ``out_dir``.
+def execute_lessons(
+    files: Sequence[Path], out_dir: Path, timeout: int = 600, setting: str = "fast"
+) -> list[Path]:
+    """Run each notebook once in ``setting`` (``"fast"`` or ``"default"``, what a student
+    sees); write the executed copies into ``out_dir``.
 
     Each runs in its own folder (relative paths work as in JupyterLab); widget state is dropped
     (live widgets need a kernel).
@@ -585,7 +593,7 @@ def execute_lessons(files: Sequence[Path], out_dir: Path, timeout: int = 600) ->
         path = Path(path)
         nb = read(path)
         try:
-            execute(nb, path.parent.resolve(), timeout=timeout, env=BUILD_ENV)
+            execute(nb, path.parent.resolve(), timeout=timeout, env=SETTING_ENV[setting])
         except Exception as err:  # nbclient's CellExecutionError carries the traceback
             raise NotebookToolError(f"{path}: execution failed: {err}") from None
         nb.metadata.pop("widgets", None)
@@ -1008,9 +1016,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--vendor", type=Path, default=None, help="npm prefix with reveal.js & co")
     p.add_argument("--execute", action="store_true", help="run each lesson first (slow)")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="the lessons' language")
-    p = sub.add_parser("execute", help="run each lesson once (fast setting) into a folder")
+    p = sub.add_parser("execute", help="run each lesson once into a folder")
     p.add_argument("files", nargs="*", type=Path)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--setting", choices=sorted(SETTING_ENV), default="fast")
     p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     p = sub.add_parser("book", help="a static HTML book of executed lessons")
     p.add_argument("files", nargs="*", type=Path)
@@ -1073,8 +1082,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "execute":
             for path in args.files:
-                print(f"executing {path} (fast setting)", flush=True)
-                for target in execute_lessons([path], args.out, timeout=args.timeout):
+                print(f"executing {path} ({args.setting} setting)", flush=True)
+                done = execute_lessons([path], args.out, timeout=args.timeout, setting=args.setting)
+                for target in done:
                     print(f"wrote {target}")
             return 0
         if args.command == "book":
