@@ -610,7 +610,9 @@ def plot_coarse_to_fine(single: Any, multi: Any, title: str = "") -> Figure:
 __all__ += ["plot_coarse_to_fine", "plot_race", "show_image_grid"]
 
 
-def show_reference(reference: Any, size: float = 2.2, components: Sequence[str] = ("total",)) -> Figure:
+def show_reference(
+    reference: Any, size: float = 2.2, components: Sequence[str] = ("total",)
+) -> Figure:
     """A reference run (:class:`nst_teach.references.Reference`): its flipbook of frames, the
     final image last, above its loss curve; the caption gives the size, the evaluations and
     the weights, and marks where the loss stays within 1% of its final value.

@@ -500,7 +500,12 @@ def _pending(
     todo = []
     for spec in specs:
         r = done.get(spec.name)
-        if force or r is None or r.get("fingerprint") != spec.fingerprint() or r.get("weights") != weights:
+        if (
+            force
+            or r is None
+            or r.get("fingerprint") != spec.fingerprint()
+            or r.get("weights") != weights
+        ):
             todo.append(spec)
     return todo
 
