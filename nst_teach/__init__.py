@@ -5,6 +5,7 @@ The public names below are the ones the lessons use; each lives in a small modul
 
 from .device import float64_device, pick_device, synchronize, to_float64
 from .images import OutputExistsError, load_image, save_image
+from .lab.settings import fast_mode, lesson_settings
 from .layers import (
     LAYER_INDEX,
     LAYER_NAMES,
@@ -26,7 +27,6 @@ from .losses import (
 from .objective import StyleObjective
 from .optimize import NonFiniteLossError, OptimizationRun, optimize_pixels
 from .samples import PAINTINGS, PHOTOS, SAMPLE_NAMES, TEXTURES, sample_credit, sample_image
-from .settings import fast_mode, lesson_settings
 from .stylize import StyleResult, stylize
 from .vgg import VGG19Features
 

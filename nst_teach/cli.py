@@ -308,7 +308,7 @@ def doctor_report() -> dict[str, str]:
     import torch
 
     from .device import pick_device
-    from .perf import reuse_freed_memory
+    from .machine import reuse_freed_memory
     from .weights import imagenet_weights_cached, imagenet_weights_path
 
     try:
@@ -396,3 +396,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "OptionError",
+    "build_parser",
+    "doctor_report",
+    "main",
+]

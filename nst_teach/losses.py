@@ -269,3 +269,17 @@ def total_loss(
     if tv is not None and tv_weight:
         loss = loss + tv_weight * tv
     return loss
+
+
+__all__ = [
+    "GRAM_NORMALIZATIONS",
+    "content_loss",
+    "content_loss_grad",
+    "feature_matrix",
+    "gram_matrix",
+    "style_layer_loss",
+    "style_layer_loss_grad",
+    "style_loss",
+    "total_loss",
+    "total_variation_loss",
+]

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 from torch import Tensor
 
+from .fused import fused_content_loss, fused_style_layer_loss
 from .losses import (
     content_loss,
     gram_matrix,
@@ -28,7 +29,6 @@ from .losses import (
     total_loss,
     total_variation_loss,
 )
-from .perf import fused_content_loss, fused_style_layer_loss
 from .vgg import VGG19Features
 
 
@@ -95,7 +95,7 @@ class LayerObjective:
 
     A subclass computes its targets once and, on each call, gives :meth:`combine` its
     per-layer content and style terms (:class:`StyleObjective` uses Gram matrices,
-    :class:`~nst_teach.adain.MeanStdObjective` means and standard deviations).
+    :class:`~nst_teach.extras.adain.MeanStdObjective` means and standard deviations).
 
     Examples:
         >>> from nst_teach.vgg import VGG19Features
@@ -158,7 +158,7 @@ class StyleObjective(LayerObjective):
     forward pass of the generated image :math:`(1, 3, H, W)` and returns
     ``{"content", "style", "tv", "total"}`` as scalar tensors.
 
-    With ``fused=True`` (the default) the losses are those of :mod:`nst_teach.perf`: the
+    With ``fused=True`` (the default) the losses are those of :mod:`nst_teach.fused`: the
     same values, with the backward passes of Eqs. (2) and (6) written out (one matrix
     product per style layer instead of autograd's two). ``fused=False`` uses
     :mod:`nst_teach.losses` as written, for a reference to compare with.
@@ -207,3 +207,12 @@ class StyleObjective(LayerObjective):
             lambda n: c_loss(feats[n], self.content_targets[n]),
             lambda n: s_loss(feats[n], self.style_grams[n]),
         )
+
+
+__all__ = [
+    "LayerObjective",
+    "StyleObjective",
+    "check_weight",
+    "resolve_layer_weights",
+    "style_gram_targets",
+]

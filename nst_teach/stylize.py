@@ -517,3 +517,21 @@ def _shifted_callback(
 ) -> object:
     """Call ``callback`` with evaluations counted from the start of the first scale."""
     return callback(offset + evals, image, losses)
+
+
+__all__ = [
+    "DEFAULT_ALPHA",
+    "DEFAULT_BETA",
+    "INITS",
+    "MAX_SIZE",
+    "RANDOM_BETA_RELATIVE",
+    "ImageLike",
+    "Plan",
+    "StyleResult",
+    "check_size",
+    "clear_extractor_cache",
+    "get_extractor",
+    "initial_image",
+    "random_weight_calibration",
+    "stylize",
+]

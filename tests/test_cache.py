@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nst_teach import cache
+from nst_teach.lab import cache
 
 KW = {
     "size": 24,
@@ -89,7 +89,7 @@ def test_default_folder_honours_the_environment(tmp_path, monkeypatch):
 
 def test_cached_optimize_keys_on_the_objective_state(tmp_path, images, monkeypatch):
     from nst_teach import StyleObjective, VGG19Features
-    from nst_teach.spatial import MaskedStyleObjective, StyleRegion, half_mask
+    from nst_teach.extras.spatial import MaskedStyleObjective, StyleRegion, half_mask
 
     calls = []
     real = cache.optimize_pixels
@@ -129,7 +129,8 @@ def test_key_follows_the_package_code(images, monkeypatch):
 
 
 def test_cached_stylize_frames_reads_the_second_run(tmp_path, monkeypatch):
-    from nst_teach import VGG19Features, video
+    from nst_teach import VGG19Features
+    from nst_teach.extras import video
 
     calls = []
     real = video.stylize_frames

@@ -15,9 +15,9 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from nst_teach import plotting
-from nst_teach.exercises.core import set_language
-from nst_teach.figures_zh import ZH_FIGURES
+from nst_teach.lab import plotting
+from nst_teach.lab.figures_zh import ZH_FIGURES
+from nst_teach.lab.language import set_language
 
 REPO = Path(__file__).resolve().parents[1]
 HISTORY = {"total": [3.0, 2.0, 1.0], "content": [1.0, 1.0, 0.5], "style": [2.0, 1.0, 0.5]}
