@@ -23,7 +23,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 BUILD_DIR ?= build
 EXECUTED = $(patsubst notebooks/%,$(BUILD_DIR)/executed/%,$(LESSONS))
 ZH_EXECUTED = $(patsubst notebooks/zh/%,$(BUILD_DIR)/executed/zh/%,$(ZH_LESSONS))
-PACKAGE_SOURCES = $(wildcard nst_teach/*.py nst_teach/exercises/*.py)
+PACKAGE_SOURCES = $(wildcard nst_teach/*.py nst_teach/exercises/*.py nst_teach/extras/*.py nst_teach/lab/*.py)
 # Book: nbconvert's HTML exporter (installed with the dev tools already; jupyter-book 2 and mystmd
 # would add node packages and a toolchain of their own, quarto a separate binary), with MathJax 2
 # and require.js from npm in $(BOOK_DIR)/vendor so that the pages open from file:// offline.
