@@ -137,6 +137,30 @@ def get_extractor(
     return extractor
 
 
+def cached_extractor(
+    layers: Sequence[str],
+    *,
+    weights: str | Path = "imagenet",
+    pooling: str = "max",
+    device: str | torch.device = "cpu",
+    channels_last: bool = False,
+) -> VGG19Features:
+    """The :class:`VGG19Features` for ``layers``, built once and kept for the session.
+
+    What the lessons call instead of building a network each time: the same extractor as
+    :func:`stylize` uses (a few are kept, most recently used first; the random fallback of
+    ``weights="imagenet"`` is not kept, so a weights file put in place later is used).
+
+    Examples:
+        >>> vgg = cached_extractor(("conv1_1",), weights="random")
+        >>> vgg is cached_extractor(("conv1_1",), weights="random")
+        True
+        >>> vgg(torch.rand(1, 3, 8, 8))["conv1_1"].shape
+        torch.Size([1, 64, 8, 8])
+    """
+    return get_extractor(tuple(layers), str(weights), pooling, str(device), channels_last)
+
+
 def clear_extractor_cache() -> None:
     """Forget every cached extractor (the next call of :func:`get_extractor` builds anew)."""
     _EXTRACTORS.clear()
@@ -528,6 +552,7 @@ __all__ = [
     "ImageLike",
     "Plan",
     "StyleResult",
+    "cached_extractor",
     "check_size",
     "clear_extractor_cache",
     "get_extractor",

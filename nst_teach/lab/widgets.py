@@ -37,7 +37,7 @@ from torch import Tensor
 from ..images import load_image, resize_long_side, save_image
 from ..layers import LAYER_NAMES, PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
 from ..samples import SAMPLE_NAMES, sample_image
-from ..stylize import DEFAULT_BETA, INITS, StyleResult, get_extractor, stylize
+from ..stylize import DEFAULT_BETA, INITS, StyleResult, cached_extractor, stylize
 from .plotting import COLORS, STYLE, _prepare_fonts, to_numpy_image
 from .plotting import label as figure_label
 from .settings import lesson_settings
@@ -465,7 +465,7 @@ class FeatureMapBrowser:
     ) -> None:
         self.size = size or lesson_settings()["size"]
         self.cmap = cmap
-        self.extractor = get_extractor(tuple(layers), str(weights), "max", "cpu")
+        self.extractor = cached_extractor(layers, weights=weights)
         self.features: dict[str, Tensor] = {}
         self.input: Tensor | None = None
         self.image_choice = widgets.Dropdown(options=SAMPLE_NAMES, value=image, description="image")
