@@ -77,19 +77,18 @@ def lesson_imports(path: Path) -> list[tuple[int, str, str | None]]:
 
 def import_problem(module: str, name: str | None) -> str | None:
     """Why ``from module import name`` (or ``import module``) is not public, or ``None``."""
-    if name is not None and (module == "nst_teach" or _public(module)):
-        if name in importlib.import_module(module).__all__:
-            return None  # `from nst_teach import stylize` is the function, not the module
+    exported = module == "nst_teach" or _public(module)
+    if name is not None and exported and name in importlib.import_module(module).__all__:
+        return None  # `from nst_teach import stylize` is the function, not the module
     if name is not None and _is_module(f"{module}.{name}"):
         module, name = f"{module}.{name}", None  # `from nst_teach.lab import plotting`
     if name is None:
         if module == "nst_teach" or _public(module):
             return None
         return f"{module} is not a public module"
-    if module != "nst_teach" and not _public(module):
+    if not exported:
         return f"{name} from {module}: import it from nst_teach or a public module"
-    exported = importlib.import_module(module).__all__
-    return None if name in exported else f"{name} is not in {module}.__all__"
+    return f"{name} is not in {module}.__all__"
 
 
 def test_the_checker_tells_public_from_private() -> None:
