@@ -6,6 +6,7 @@ lessons' extras are in :mod:`nst_teach.extras`, the classroom machinery in :mod:
 """
 
 # Imports in module order; __all__ below lists the names by topic.
+from .defaults import DEFAULT_ALPHA, DEFAULT_BETA
 from .device import float64_device, pick_device, synchronize, to_float64
 from .images import OutputExistsError, load_image, resize_cover, save_image
 from .lab.settings import fast_mode, lesson_settings
@@ -32,7 +33,7 @@ from .machine import matmul_gflops
 from .objective import StyleObjective, style_gram_targets
 from .optimize import NonFiniteLossError, OptimizationRun, optimize_pixels, record_projected_step
 from .samples import PAINTINGS, PHOTOS, SAMPLE_NAMES, TEXTURES, sample_credit, sample_image
-from .stylize import DEFAULT_ALPHA, DEFAULT_BETA, StyleResult, cached_extractor, stylize
+from .stylize import StyleResult, cached_extractor, stylize
 from .vgg import IMAGENET_MEAN, IMAGENET_STD, VGG19Features
 from .weights import imagenet_weights_cached
 

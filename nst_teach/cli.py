@@ -41,10 +41,10 @@ def _floats(text: str) -> list[float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .defaults import DEFAULT_ALPHA, DEFAULT_BETA
     from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
     from .optimize import DEFAULT_OPTIMIZER, OPTIMIZERS
     from .samples import SAMPLE_NAMES
-    from .stylize import DEFAULT_ALPHA, DEFAULT_BETA
 
     parser = _Parser(
         prog="nst-teach",

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 from torch import Tensor
 
+from .defaults import DEFAULT_ALPHA, DEFAULT_BETA
 from .fused import fused_content_loss, fused_style_layer_loss
 from .losses import (
     content_loss,
@@ -113,8 +114,8 @@ class LayerObjective:
         content_layers: Sequence[str],
         style_layers: Sequence[str],
         layer_weights: Mapping[str, float] | Sequence[float] | None = None,
-        alpha: float = 1.0,
-        beta: float = 1e3,
+        alpha: float = DEFAULT_ALPHA,
+        beta: float = DEFAULT_BETA,
         tv_weight: float = 0.0,
     ) -> None:
         self.extractor = extractor
@@ -173,8 +174,8 @@ class StyleObjective(LayerObjective):
         content_layers: Sequence[str],
         style_layers: Sequence[str],
         layer_weights: Mapping[str, float] | Sequence[float] | None = None,
-        alpha: float = 1.0,
-        beta: float = 1e3,
+        alpha: float = DEFAULT_ALPHA,
+        beta: float = DEFAULT_BETA,
         tv_weight: float = 0.0,
         style_grams: Mapping[str, Tensor] | None = None,
         fused: bool = True,

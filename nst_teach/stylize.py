@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from .defaults import DEFAULT_ALPHA, DEFAULT_BETA
 from .device import pick_device
 from .images import resize_cover, resize_long_side
 from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS, validate_layers
@@ -43,13 +44,6 @@ from .samples import image_or_sample
 from .vgg import VGG19Features
 
 INITS = ("content", "noise", "style")
-#: Default loss weights with trained (ImageNet) weights: alpha = 1, beta = 1e6 with the
-#: paper's losses (Eqs. 1, 4, 5 and 7, w_l = 1/5) and rectified layers, for torchvision's
-#: VGG-19 as its users feed it (pixels in [0, 1], ImageNet mean and deviation). The paper's
-#: own ratios (alpha / beta = 1e-3 ... 1e-4) assume its normalised Caffe network and 0-255
-#: pixels, whose features have other magnitudes; lesson 08 converts between conventions.
-DEFAULT_ALPHA = 1.0
-DEFAULT_BETA = 1e6
 #: With random weights (asked for, or the fallback when the ImageNet file cannot be had) and
 #: no ``beta`` or ``layer_weights`` given, the loss is calibrated instead (see
 #: :func:`random_weight_calibration`): each style layer's E_l is divided by its value at the

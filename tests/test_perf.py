@@ -240,7 +240,9 @@ def test_reuse_freed_memory_changes_no_value(images) -> None:  # type: ignore[no
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         vgg = VGG19Features(LAYERS, weights="random")
-    objective = StyleObjective(vgg, content, style, content_layers=CONTENT, style_layers=STYLE)
+    objective = StyleObjective(
+        vgg, content, style, content_layers=CONTENT, style_layers=STYLE, beta=1e3
+    )
     plain = objective(content)["total"]
     with reuse_freed_memory() as applied:
         again = objective(content)["total"]

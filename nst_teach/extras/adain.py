@@ -172,6 +172,11 @@ class MeanStdObjective(LayerObjective):
     to get ``{"content", "style", "tv", "total"}``, and pass it to
     :func:`~nst_teach.optimize.optimize_pixels`.
 
+    Its ``beta`` defaults to 1, not :data:`~nst_teach.defaults.DEFAULT_BETA` (:math:`10^6`):
+    the loss has another scale. :func:`mean_std_loss` sums squared differences of statistics
+    of the activations themselves, with no :math:`1 / (4 N_l^2 M_l^2)` as in the Gram loss of
+    Eq. (4), so it is many orders of magnitude larger for the same images.
+
     Examples:
         >>> vgg = VGG19Features(["conv1_1", "conv2_1"], weights="random")
         >>> c, s = torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16)

@@ -38,6 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..defaults import DEFAULT_ALPHA, DEFAULT_BETA
 from ..device import synchronize
 from ..losses import content_loss, gram_matrix, style_layer_loss
 from ..objective import LayerObjective, check_weight
@@ -193,8 +194,8 @@ class PerceptualLoss(LayerObjective):
         content_layers: Sequence[str] = JOHNSON_CONTENT_LAYERS,
         style_layers: Sequence[str] = JOHNSON_STYLE_LAYERS,
         layer_weights: Mapping[str, float] | Sequence[float] | None = None,
-        alpha: float = 1.0,
-        beta: float = 1e6,
+        alpha: float = DEFAULT_ALPHA,
+        beta: float = DEFAULT_BETA,
         tv_weight: float = 0.0,
     ) -> None:
         super().__init__(

@@ -41,6 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..defaults import DEFAULT_ALPHA, DEFAULT_BETA
 from ..losses import content_loss, gram_matrix
 from ..objective import LayerObjective, check_weight
 from ..vgg import VGG19Features
@@ -272,8 +273,8 @@ class MaskedStyleObjective(LayerObjective):
         content_layers: Sequence[str],
         style_layers: Sequence[str],
         layer_weights: Mapping[str, float] | Sequence[float] | None = None,
-        alpha: float = 1.0,
-        beta: float = 1e6,
+        alpha: float = DEFAULT_ALPHA,
+        beta: float = DEFAULT_BETA,
         tv_weight: float = 0.0,
     ) -> None:
         super().__init__(
