@@ -159,10 +159,13 @@ class StyleObjective(LayerObjective):
     forward pass of the generated image :math:`(1, 3, H, W)` and returns
     ``{"content", "style", "tv", "total"}`` as scalar tensors.
 
-    With ``fused=True`` (the default) the losses are those of :mod:`nst_teach.fused`: the
-    same values, with the backward passes of Eqs. (2) and (6) written out (one matrix
-    product per style layer instead of autograd's two). ``fused=False`` uses
-    :mod:`nst_teach.losses` as written, for a reference to compare with.
+    Which losses run: with ``fused=True`` (the default, and so in
+    :func:`~nst_teach.stylize.stylize`) :func:`~nst_teach.fused.fused_content_loss` and
+    :func:`~nst_teach.fused.fused_style_layer_loss`: the same values, with the backward
+    passes of Eqs. (2) and (6) written out (one matrix product per style layer instead of
+    autograd's two). ``fused=False`` runs :func:`~nst_teach.losses.content_loss` and
+    :func:`~nst_teach.losses.style_layer_loss` as the lessons write them, differentiated by
+    autograd.
     """
 
     def __init__(

@@ -282,9 +282,19 @@ def stylize(
     callback: Callback | None = None,
     progress: bool = True,
     scales: Sequence[float] | None = None,
+    fused: bool = True,
 ) -> StyleResult:
     r"""Minimise :math:`\alpha \mathcal{L}_\text{content} + \beta \mathcal{L}_\text{style}`
     (Eq. 7 of Gatys et al.) over the pixels of a new image.
+
+    Which losses run: by default (``fused=True``) those of :mod:`nst_teach.fused`,
+    :func:`~nst_teach.fused.fused_content_loss` and
+    :func:`~nst_teach.fused.fused_style_layer_loss`: the values of Eqs. (1) and (4), with the
+    backward passes of Eqs. (2) and (6) written out (one matrix product per style layer
+    instead of autograd's two). ``fused=False`` runs the very functions of
+    :mod:`nst_teach.losses` that the lessons build, :func:`~nst_teach.losses.content_loss`
+    and :func:`~nst_teach.losses.style_layer_loss`, differentiated by autograd; the loss
+    history is the same to rounding (``tests/test_stylize.py`` checks it).
 
     Args:
         content: the content image: a tensor :math:`(1, 3, H, W)` in :math:`[0, 1]`, a file
@@ -323,6 +333,8 @@ def stylize(
             100 then 200, see :func:`nst_teach.multiscale.split_steps`). The history holds
             every scale's evaluations in turn; ``settings["scale_evals"]`` says how many
             each. ``init`` applies to the coarsest scale.
+        fused: run the fused losses (the default, faster) or, with ``False``, those of
+            :mod:`nst_teach.losses` (see above); passed to :class:`StyleObjective`.
 
     Returns:
         a :class:`StyleResult`. Pixels stay in :math:`[0, 1]` (they are clipped after each step).
@@ -373,6 +385,7 @@ def stylize(
             alpha=alpha,
             beta=beta,
             tv_weight=tv_weight,
+            fused=fused,
         )
         if calibrate:
             objective.layer_weights, objective.beta = random_weight_calibration(

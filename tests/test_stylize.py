@@ -183,3 +183,16 @@ def test_fallback_extractor_is_not_cached_as_imagenet(monkeypatch, tmp_path):
         layers, "random", "max", "cpu"
     )
     st.clear_extractor_cache()
+
+
+def test_fused_and_plain_losses_give_the_same_history(images):
+    """stylize(fused=False) runs the losses of nst_teach.losses; the history is the same."""
+    content, style = images
+    fused = stylize(content, style, steps=5, fused=True, **SMALL)
+    plain = stylize(content, style, steps=5, fused=False, **SMALL)
+    assert fused.evals == plain.evals == 5
+    for key in ("content", "style", "total"):
+        assert len(fused.history[key]) == 5
+        for a, b in zip(fused.history[key], plain.history[key], strict=True):
+            assert a == pytest.approx(b, rel=1e-5, abs=1e-12), key
+    assert fused.history["total"][0] > 0
