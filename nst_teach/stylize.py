@@ -332,7 +332,8 @@ def stylize(
             An int ``steps`` is split in proportion to the scales (``(0.5, 1.0)`` with 300:
             100 then 200, see :func:`nst_teach.multiscale.split_steps`). The history holds
             every scale's evaluations in turn; ``settings["scale_evals"]`` says how many
-            each. ``init`` applies to the coarsest scale.
+            each, ``settings["scale_weights"]`` the ``beta`` and :math:`w_l` each used.
+            ``init`` applies to the coarsest scale.
         fused: run the fused losses (the default, faster) or, with ``False``, those of
             :mod:`nst_teach.losses` (see above); passed to :class:`StyleObjective`.
 
@@ -346,18 +347,9 @@ def stylize(
         ValueError: a setting is invalid (``size`` above :data:`MAX_SIZE`, an unknown layer,
             a negative weight ...), an image cannot be read, or the first loss is not finite.
     """
-    check_size(size)
-    if scales is None:
-        steps = check_steps(steps)
-    alpha = check_weight("alpha", alpha)
-    if beta is not None:
-        beta = check_weight("beta", beta)
-    tv_weight = check_weight("tv_weight", tv_weight)
-    style_layers = validate_layers(style_layers, "style layer")
-    content_layers = validate_layers(content_layers, "content layer")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
-    check_optimizer(optimizer)
+    steps, alpha, beta, tv_weight, style_layers, content_layers = _check_arguments(
+        size, steps, scales, alpha, beta, tv_weight, style_layers, content_layers, init, optimizer
+    )
     dev = pick_device(device)
 
     content_img, style_img = _load_images(content, style, size)
@@ -374,23 +366,22 @@ def stylize(
     if beta is None:
         beta = DEFAULT_BETA
 
+    scale_weights: list[dict[str, object]] = []  # what each scale's objective weighs by
+
     def objective_at(content_s: Tensor, style_s: Tensor, start: Tensor) -> StyleObjective:
+        content_s, style_s = content_s.to(dev), style_s.to(dev)
+        kwargs = {"content_layers": content_layers, "style_layers": style_layers}
+        kwargs |= {"alpha": alpha, "tv_weight": tv_weight, "fused": fused}
+        grams, weights_s, beta_s = None, layer_weights, beta
+        if calibrate:  # the weights are computed first, then the objective is built with them
+            probe = StyleObjective(extractor, content_s, style_s, beta=beta, **kwargs)
+            weights_s, beta_s = random_weight_calibration(probe, start.to(dev))
+            grams = probe.style_grams
         objective = StyleObjective(
-            extractor,
-            content_s.to(dev),
-            style_s.to(dev),
-            content_layers=content_layers,
-            style_layers=style_layers,
-            layer_weights=layer_weights,
-            alpha=alpha,
-            beta=beta,
-            tv_weight=tv_weight,
-            fused=fused,
-        )
-        if calibrate:
-            objective.layer_weights, objective.beta = random_weight_calibration(
-                objective, start.to(dev)
-            )
+            extractor, content_s, style_s, style_grams=grams, layer_weights=weights_s,
+            beta=beta_s, **kwargs,
+        )  # fmt: skip
+        scale_weights.append({"beta": objective.beta, "layer_weights": objective.layer_weights})
         return objective
 
     run = _run_plan(
@@ -406,26 +397,10 @@ def stylize(
         callback=callback,
         progress=progress,
     )
-    settings: dict[str, object] = {
-        "size": (height, width),
-        "steps": sum(n for _, n in plan),
-        "alpha": alpha,
-        "beta": run.objective.beta,
-        "calibrated": "random-weight calibration" if calibrate else None,
-        "style_layers": style_layers,
-        "content_layers": content_layers,
-        "layer_weights": run.objective.layer_weights,
-        "init": init,
-        "optimizer": optimizer,
-        "tv_weight": tv_weight,
-        "seed": seed,
-        "device": str(dev),
-        "pooling": pooling,
-    }
-    if scales is not None:
-        settings["scales"] = tuple(float(x) for x in scales)
-        settings["scale_sizes"] = [hw for hw, _ in plan]
-        settings["scale_evals"] = run.scale_evals
+    settings = _settings(
+        run, plan, scales, scale_weights, (height, width), alpha, calibrate, style_layers,
+        content_layers, init, optimizer, tv_weight, seed, dev, pooling,
+    )  # fmt: skip
     return StyleResult(
         image=run.image,
         history=run.history,
@@ -541,6 +516,77 @@ def _run_plan(
     if tuple(image.shape[-2:]) != (height, width):  # stopped early at a coarse scale
         image = upsample(image, height, width)
     return _PlanRun(image, history, scale_evals, seconds, stopped, reason, objective)
+
+
+def _check_arguments(
+    size: int | None,
+    steps: int | Sequence[int],
+    scales: Sequence[float] | None,
+    alpha: float,
+    beta: float | None,
+    tv_weight: float,
+    style_layers: Sequence[str],
+    content_layers: Sequence[str],
+    init: str,
+    optimizer: str,
+) -> tuple[int | Sequence[int], float, float | None, float, tuple[str, ...], tuple[str, ...]]:
+    """:func:`stylize`'s arguments checked, all at once before any work: a ``ValueError`` names
+    the first bad one; returns the checked ``steps, alpha, beta, tv_weight`` and layers."""
+    check_size(size)
+    if scales is None:
+        steps = check_steps(steps)
+    alpha = check_weight("alpha", alpha)
+    if beta is not None:
+        beta = check_weight("beta", beta)
+    tv_weight = check_weight("tv_weight", tv_weight)
+    style = validate_layers(style_layers, "style layer")
+    content = validate_layers(content_layers, "content layer")
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+    check_optimizer(optimizer)
+    return steps, alpha, beta, tv_weight, style, content
+
+
+def _settings(
+    run: _PlanRun,
+    plan: Plan,
+    scales: Sequence[float] | None,
+    scale_weights: list[dict[str, object]],
+    size: tuple[int, int],
+    alpha: float,
+    calibrate: bool,
+    style_layers: tuple[str, ...],
+    content_layers: tuple[str, ...],
+    init: str,
+    optimizer: str,
+    tv_weight: float,
+    seed: int,
+    device: torch.device,
+    pooling: str,
+) -> dict[str, object]:
+    """:attr:`StyleResult.settings`: what a run used (with ``scales``, each scale's weights)."""
+    settings: dict[str, object] = {
+        "size": size,
+        "steps": sum(n for _, n in plan),
+        "alpha": alpha,
+        "beta": run.objective.beta,
+        "calibrated": "random-weight calibration" if calibrate else None,
+        "style_layers": style_layers,
+        "content_layers": content_layers,
+        "layer_weights": run.objective.layer_weights,
+        "init": init,
+        "optimizer": optimizer,
+        "tv_weight": tv_weight,
+        "seed": seed,
+        "device": str(device),
+        "pooling": pooling,
+    }
+    if scales is not None:
+        settings["scales"] = tuple(float(x) for x in scales)
+        settings["scale_sizes"] = [hw for hw, _ in plan]
+        settings["scale_evals"] = run.scale_evals
+        settings["scale_weights"] = scale_weights
+    return settings
 
 
 def _shifted_callback(
