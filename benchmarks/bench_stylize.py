@@ -9,7 +9,7 @@ prints a table and one JSON line (starting ``{"benchmark": "bench_stylize"``):
 
 1. seconds per objective evaluation for both and their ratio, at each size, with the
    tutorial's layer set and with the paper's; the FLOPs of one evaluation (from the layer
-   shapes, :func:`nst_teach.architecture.evaluation_flops`), the achieved GFLOP/s, and this
+   shapes, :func:`nst_teach.extras.architecture.evaluation_flops`), the achieved GFLOP/s, and this
    machine's float32 matrix-multiply GFLOP/s measured in the same run;
 2. what each technique buys (an ablation ladder at one size);
 3. peak resident memory at the largest size (each program in a fresh child process);
@@ -61,8 +61,8 @@ if str(HERE.parent) not in sys.path:
 import tutorial_baseline as tb  # noqa: E402
 
 from nst_teach import stylize  # noqa: E402
-from nst_teach.architecture import evaluation_flops, layer_table  # noqa: E402
 from nst_teach.device import pick_device  # noqa: E402
+from nst_teach.extras.architecture import evaluation_flops, layer_table  # noqa: E402
 from nst_teach.images import load_image, resize_cover, resize_long_side  # noqa: E402
 from nst_teach.layers import (  # noqa: E402
     LAYER_NAMES,
@@ -71,9 +71,9 @@ from nst_teach.layers import (  # noqa: E402
     TUTORIAL_CONTENT_LAYERS,
     TUTORIAL_STYLE_LAYERS,
 )
+from nst_teach.machine import matmul_gflops, reuse_freed_memory  # noqa: E402
 from nst_teach.objective import StyleObjective  # noqa: E402
 from nst_teach.optimize import DEFAULT_OPTIMIZER, OPTIMIZERS, optimize_pixels  # noqa: E402
-from nst_teach.perf import matmul_gflops, reuse_freed_memory  # noqa: E402
 from nst_teach.samples import sample_image  # noqa: E402
 from nst_teach.vgg import VGG19Features  # noqa: E402
 

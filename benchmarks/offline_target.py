@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nst_teach.images import save_image  # noqa: E402
-from nst_teach.plotting import to_numpy_image  # noqa: E402
+from nst_teach.lab.plotting import to_numpy_image  # noqa: E402
 from nst_teach.samples import PAINTINGS, PHOTOS, image_or_sample  # noqa: E402
 from nst_teach.stylize import stylize  # noqa: E402
 

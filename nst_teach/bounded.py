@@ -329,3 +329,20 @@ def scipy_lbfgsb(
             z = res.x
     except StopOptimization:
         return
+
+
+__all__ = [
+    "ARMIJO_C",
+    "DENSE_ACTIVE_FRACTION",
+    "FIRST_STEP_MAX_CHANGE",
+    "HISTORY_SIZE",
+    "SIGMOID_EPS",
+    "Pair",
+    "StopOptimization",
+    "ValueAndGrad",
+    "make_pair",
+    "projected_lbfgs",
+    "scipy_lbfgsb",
+    "sigmoid_lbfgs",
+    "two_loop",
+]

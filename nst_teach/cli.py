@@ -42,10 +42,10 @@ def _floats(text: str) -> list[float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .defaults import DEFAULT_ALPHA, DEFAULT_BETA
     from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
     from .optimize import DEFAULT_OPTIMIZER, OPTIMIZERS
     from .samples import SAMPLE_NAMES
-    from .stylize import DEFAULT_ALPHA, DEFAULT_BETA
 
     parser = _Parser(
         prog="nst-teach",
@@ -326,7 +326,7 @@ def doctor_report() -> dict[str, str]:
     import torch
 
     from .device import pick_device
-    from .perf import reuse_freed_memory
+    from .machine import reuse_freed_memory
     from .weights import imagenet_weights_cached, imagenet_weights_path
 
     try:
@@ -396,8 +396,8 @@ def _tiny(spec):  # type: ignore[no-untyped-def]
 
 
 def _run_references(args: argparse.Namespace) -> int:
-    """List, verify or make the reference runs (:mod:`nst_teach.references`)."""
-    from . import references as refs
+    """List, verify or make the reference runs (:mod:`nst_teach.lab.references`)."""
+    from .lab import references as refs
 
     if args.evals < 1:
         raise ValueError(f"--evals must be at least 1, got {args.evals}")
@@ -478,3 +478,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "OptionError",
+    "build_parser",
+    "doctor_report",
+    "main",
+]

@@ -90,3 +90,12 @@ def synchronize(device: str | torch.device) -> None:
         torch.cuda.synchronize(dev)
     elif dev.type == "mps":
         torch.mps.synchronize()
+
+
+__all__ = [
+    "DEVICE_TYPES",
+    "float64_device",
+    "pick_device",
+    "synchronize",
+    "to_float64",
+]

@@ -371,3 +371,19 @@ def save_image(image: Tensor, path: PathLike, overwrite: bool = False) -> Path:
             os.unlink(tmp)
         raise
     return p
+
+
+__all__ = [
+    "MAX_MEGAPIXELS",
+    "OutputExistsError",
+    "OutputNotWritableError",
+    "PathLike",
+    "check_output_path",
+    "image_to_tensor",
+    "load_image",
+    "resize_cover",
+    "resize_long_side",
+    "save_image",
+    "tensor_to_image",
+    "writer_format",
+]

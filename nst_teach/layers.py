@@ -103,3 +103,21 @@ def min_image_side(layers: Iterable[str]) -> int:
         (16, 1)
     """
     return max(layer_downsampling(name) for name in layers)
+
+
+__all__ = [
+    "BLOCK_CHANNELS",
+    "BLOCK_SIZES",
+    "LAYER_INDEX",
+    "LAYER_NAMES",
+    "PAPER_CONTENT_LAYERS",
+    "PAPER_STYLE_LAYERS",
+    "TUTORIAL_CONTENT_LAYERS",
+    "TUTORIAL_STYLE_LAYERS",
+    "deepest_index",
+    "layer_block",
+    "layer_channels",
+    "layer_downsampling",
+    "min_image_side",
+    "validate_layers",
+]

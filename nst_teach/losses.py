@@ -17,6 +17,8 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor
 
+from .defaults import DEFAULT_ALPHA, DEFAULT_BETA
+
 #: Normalisations of the Gram matrix in use: the paper's none, 1/M (TensorFlow's tutorial),
 #: 1/(N M) (the PyTorch tutorial's a*b*c*d with a batch of one).
 GRAM_NORMALIZATIONS = ("none", "positions", "elements")
@@ -243,8 +245,8 @@ def total_variation_loss(image: Tensor) -> Tensor:
 def total_loss(
     content: Tensor,
     style: Tensor,
-    alpha: float = 1.0,
-    beta: float = 1e3,
+    alpha: float = DEFAULT_ALPHA,
+    beta: float = DEFAULT_BETA,
     tv: Tensor | None = None,
     tv_weight: float = 0.0,
 ) -> Tensor:
@@ -269,3 +271,17 @@ def total_loss(
     if tv is not None and tv_weight:
         loss = loss + tv_weight * tv
     return loss
+
+
+__all__ = [
+    "GRAM_NORMALIZATIONS",
+    "content_loss",
+    "content_loss_grad",
+    "feature_matrix",
+    "gram_matrix",
+    "style_layer_loss",
+    "style_layer_loss_grad",
+    "style_loss",
+    "total_loss",
+    "total_variation_loss",
+]

@@ -206,3 +206,14 @@ def calibrated_means(
 def clear_memory_cache() -> None:
     """Forget the means computed in this process (for tests)."""
     _MEMORY.clear()
+
+
+__all__ = [
+    "CALIBRATION_SIZE",
+    "cache_dir",
+    "calibrated_means",
+    "calibration_images",
+    "clear_memory_cache",
+    "conv_mean_activations",
+    "normalize_features_",
+]

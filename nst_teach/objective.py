@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 import torch
 from torch import Tensor
 
+from .defaults import DEFAULT_ALPHA, DEFAULT_BETA
+from .fused import fused_content_loss, fused_style_layer_loss
 from .losses import (
     content_loss,
     gram_matrix,
@@ -28,7 +30,6 @@ from .losses import (
     total_loss,
     total_variation_loss,
 )
-from .perf import fused_content_loss, fused_style_layer_loss
 from .vgg import VGG19Features
 
 
@@ -95,7 +96,7 @@ class LayerObjective:
 
     A subclass computes its targets once and, on each call, gives :meth:`combine` its
     per-layer content and style terms (:class:`StyleObjective` uses Gram matrices,
-    :class:`~nst_teach.adain.MeanStdObjective` means and standard deviations).
+    :class:`~nst_teach.extras.adain.MeanStdObjective` means and standard deviations).
 
     Examples:
         >>> from nst_teach.vgg import VGG19Features
@@ -113,8 +114,8 @@ class LayerObjective:
         content_layers: Sequence[str],
         style_layers: Sequence[str],
         layer_weights: Mapping[str, float] | Sequence[float] | None = None,
-        alpha: float = 1.0,
-        beta: float = 1e3,
+        alpha: float = DEFAULT_ALPHA,
+        beta: float = DEFAULT_BETA,
         tv_weight: float = 0.0,
     ) -> None:
         self.extractor = extractor
@@ -158,10 +159,13 @@ class StyleObjective(LayerObjective):
     forward pass of the generated image :math:`(1, 3, H, W)` and returns
     ``{"content", "style", "tv", "total"}`` as scalar tensors.
 
-    With ``fused=True`` (the default) the losses are those of :mod:`nst_teach.perf`: the
-    same values, with the backward passes of Eqs. (2) and (6) written out (one matrix
-    product per style layer instead of autograd's two). ``fused=False`` uses
-    :mod:`nst_teach.losses` as written, for a reference to compare with.
+    Which losses run: with ``fused=True`` (the default, and so in
+    :func:`~nst_teach.stylize.stylize`) :func:`~nst_teach.fused.fused_content_loss` and
+    :func:`~nst_teach.fused.fused_style_layer_loss`: the same values, with the backward
+    passes of Eqs. (2) and (6) written out (one matrix product per style layer instead of
+    autograd's two). ``fused=False`` runs :func:`~nst_teach.losses.content_loss` and
+    :func:`~nst_teach.losses.style_layer_loss` as the lessons write them, differentiated by
+    autograd.
     """
 
     def __init__(
@@ -173,8 +177,8 @@ class StyleObjective(LayerObjective):
         content_layers: Sequence[str],
         style_layers: Sequence[str],
         layer_weights: Mapping[str, float] | Sequence[float] | None = None,
-        alpha: float = 1.0,
-        beta: float = 1e3,
+        alpha: float = DEFAULT_ALPHA,
+        beta: float = DEFAULT_BETA,
         tv_weight: float = 0.0,
         style_grams: Mapping[str, Tensor] | None = None,
         fused: bool = True,
@@ -207,3 +211,12 @@ class StyleObjective(LayerObjective):
             lambda n: c_loss(feats[n], self.content_targets[n]),
             lambda n: s_loss(feats[n], self.style_grams[n]),
         )
+
+
+__all__ = [
+    "LayerObjective",
+    "StyleObjective",
+    "check_weight",
+    "resolve_layer_weights",
+    "style_gram_targets",
+]

@@ -26,8 +26,8 @@ from torch import Tensor
 
 from . import bounded
 from .device import synchronize
+from .machine import reuse_freed_memory
 from .objective import check_weight
-from .perf import reuse_freed_memory
 
 #: Methods that keep the pixels in [0, 1] by construction (:mod:`nst_teach.bounded`).
 BOUNDED_OPTIMIZERS = ("lbfgsb", "projected-lbfgs", "sigmoid-lbfgs")
@@ -222,7 +222,7 @@ def optimize_pixels(
 
     bar = _progress_bar(steps) if progress else None
     start = time.perf_counter()
-    # each evaluation frees and allocates the same buffers: keep them for reuse (perf.py)
+    # each evaluation frees and allocates the same buffers: keep them for reuse (machine.py)
     with reuse_freed_memory():
         try:
             while evals < steps:
@@ -344,3 +344,23 @@ def _progress_bar(total: int):  # type: ignore[no-untyped-def]
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc="optimising", unit="eval", leave=False)
+
+
+__all__ = [
+    "BOUNDED_OPTIMIZERS",
+    "DEFAULT_LR",
+    "DEFAULT_OPTIMIZER",
+    "OPTIMIZERS",
+    "STOP_CALLBACK",
+    "STOP_NON_FINITE",
+    "Callback",
+    "LossFunction",
+    "NonFiniteLossError",
+    "NonFiniteLossWarning",
+    "OptimizationRun",
+    "check_optimizer",
+    "check_steps",
+    "make_optimizer",
+    "optimize_pixels",
+    "record_projected_step",
+]

@@ -212,3 +212,20 @@ def image_or_sample(
             f"image '{spec}' is neither a file nor a sample name ({', '.join(SAMPLE_NAMES)})"
         )
     return load_image(p, size=size, cover=cover)
+
+
+__all__ = [
+    "ART_DIR",
+    "CONTENT_SAMPLES",
+    "GENERATED",
+    "PAINTINGS",
+    "PHOTOS",
+    "SAMPLE_NAMES",
+    "STYLE_SAMPLES",
+    "TEXTURES",
+    "art_manifest",
+    "image_or_sample",
+    "sample_credit",
+    "sample_image",
+    "sample_path",
+]

@@ -1,27 +1,20 @@
-"""Lesson settings: what a student sees by default, and a small, fast setting for CI.
+"""Moved to :mod:`nst_teach.lab.settings`; this old path re-exports it and warns.
 
-Set ``NST_TEACH_FAST=1`` for small images and few steps (what ``make test`` uses).
-
-Examples:
-    >>> sorted(lesson_settings())
-    ['size', 'steps']
+It stays so that copies of the lessons written before the move keep working. New code
+imports ``nst_teach.lab.settings`` (see ARCHITECTURE.md).
 """
 
-from __future__ import annotations
+import warnings
 
-import os
+from .lab import settings as _moved
+from .lab.settings import *  # noqa: F403
 
-#: The default setting, for a student on a laptop CPU.
-DEFAULT = {"size": 256, "steps": 200}
-#: The fast setting, for continuous integration.
-FAST = {"size": 64, "steps": 12}
+__all__ = list(_moved.__all__)
 
-
-def fast_mode() -> bool:
-    """Whether ``NST_TEACH_FAST`` asks for the small, fast setting."""
-    return os.environ.get("NST_TEACH_FAST", "").strip().lower() in {"1", "true", "yes", "on"}
+warnings.warn(
+    "nst_teach.settings has moved: use nst_teach.lab.settings", FutureWarning, stacklevel=2
+)
 
 
-def lesson_settings() -> dict[str, int]:
-    """``{"size": ..., "steps": ...}`` for the lessons, small when :func:`fast_mode` is on."""
-    return dict(FAST if fast_mode() else DEFAULT)
+def __getattr__(name: str) -> object:
+    return getattr(_moved, name)

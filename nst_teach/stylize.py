@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from .defaults import DEFAULT_ALPHA, DEFAULT_BETA
 from .device import pick_device
 from .images import resize_cover, resize_long_side
 from .layers import PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS, validate_layers
@@ -43,13 +44,6 @@ from .samples import image_or_sample
 from .vgg import VGG19Features
 
 INITS = ("content", "noise", "style")
-#: Default loss weights with trained (ImageNet) weights: alpha = 1, beta = 1e6 with the
-#: paper's losses (Eqs. 1, 4, 5 and 7, w_l = 1/5) and rectified layers, for torchvision's
-#: VGG-19 as its users feed it (pixels in [0, 1], ImageNet mean and deviation). The paper's
-#: own ratios (alpha / beta = 1e-3 ... 1e-4) assume its normalised Caffe network and 0-255
-#: pixels, whose features have other magnitudes; lesson 08 converts between conventions.
-DEFAULT_ALPHA = 1.0
-DEFAULT_BETA = 1e6
 #: With random weights (asked for, or the fallback when the ImageNet file cannot be had) and
 #: no ``beta`` or ``layer_weights`` given, the loss is calibrated instead (see
 #: :func:`random_weight_calibration`): each style layer's E_l is divided by its value at the
@@ -135,6 +129,30 @@ def get_extractor(
     while len(_EXTRACTORS) > _EXTRACTORS_KEPT:
         del _EXTRACTORS[next(iter(_EXTRACTORS))]
     return extractor
+
+
+def cached_extractor(
+    layers: Sequence[str],
+    *,
+    weights: str | Path = "imagenet",
+    pooling: str = "max",
+    device: str | torch.device = "cpu",
+    channels_last: bool = False,
+) -> VGG19Features:
+    """The :class:`VGG19Features` for ``layers``, built once and kept for the session.
+
+    What the lessons call instead of building a network each time: the same extractor as
+    :func:`stylize` uses (a few are kept, most recently used first; the random fallback of
+    ``weights="imagenet"`` is not kept, so a weights file put in place later is used).
+
+    Examples:
+        >>> vgg = cached_extractor(("conv1_1",), weights="random")
+        >>> vgg is cached_extractor(("conv1_1",), weights="random")
+        True
+        >>> vgg(torch.rand(1, 3, 8, 8))["conv1_1"].shape
+        torch.Size([1, 64, 8, 8])
+    """
+    return get_extractor(tuple(layers), str(weights), pooling, str(device), channels_last)
 
 
 def clear_extractor_cache() -> None:
@@ -264,10 +282,20 @@ def stylize(
     callback: Callback | None = None,
     progress: bool = True,
     scales: Sequence[float] | None = None,
+    fused: bool = True,
     beta_relative: float | None = None,
 ) -> StyleResult:
     r"""Minimise :math:`\alpha \mathcal{L}_\text{content} + \beta \mathcal{L}_\text{style}`
     (Eq. 7 of Gatys et al.) over the pixels of a new image.
+
+    Which losses run: by default (``fused=True``) those of :mod:`nst_teach.fused`,
+    :func:`~nst_teach.fused.fused_content_loss` and
+    :func:`~nst_teach.fused.fused_style_layer_loss`: the values of Eqs. (1) and (4), with the
+    backward passes of Eqs. (2) and (6) written out (one matrix product per style layer
+    instead of autograd's two). ``fused=False`` runs the very functions of
+    :mod:`nst_teach.losses` that the lessons build, :func:`~nst_teach.losses.content_loss`
+    and :func:`~nst_teach.losses.style_layer_loss`, differentiated by autograd; the loss
+    history is the same to rounding (``tests/test_stylize.py`` checks it).
 
     Args:
         content: the content image: a tensor :math:`(1, 3, H, W)` in :math:`[0, 1]`, a file
@@ -305,7 +333,10 @@ def stylize(
             An int ``steps`` is split in proportion to the scales (``(0.5, 1.0)`` with 300:
             100 then 200, see :func:`nst_teach.multiscale.split_steps`). The history holds
             every scale's evaluations in turn; ``settings["scale_evals"]`` says how many
-            each. ``init`` applies to the coarsest scale.
+            each, ``settings["scale_weights"]`` the ``beta`` and :math:`w_l` each used.
+            ``init`` applies to the coarsest scale.
+        fused: run the fused losses (the default, faster) or, with ``False``, those of
+            :mod:`nst_teach.losses` (see above); passed to :class:`StyleObjective`.
         beta_relative: with the random-weight calibration (random weights, neither ``beta``
             nor ``layer_weights`` given), the style weight relative to the content features'
             energy (default :data:`RANDOM_BETA_RELATIVE`): the calibrated counterpart of
@@ -322,20 +353,11 @@ def stylize(
         ValueError: a setting is invalid (``size`` above :data:`MAX_SIZE`, an unknown layer,
             a negative weight ...), an image cannot be read, or the first loss is not finite.
     """
-    check_size(size)
-    if scales is None:
-        steps = check_steps(steps)
-    alpha = check_weight("alpha", alpha)
-    if beta is not None:
-        beta = check_weight("beta", beta)
+    steps, alpha, beta, tv_weight, style_layers, content_layers = _check_arguments(
+        size, steps, scales, alpha, beta, tv_weight, style_layers, content_layers, init, optimizer
+    )
     if beta_relative is not None:
         beta_relative = check_weight("beta_relative", beta_relative)
-    tv_weight = check_weight("tv_weight", tv_weight)
-    style_layers = validate_layers(style_layers, "style layer")
-    content_layers = validate_layers(content_layers, "content layer")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
-    check_optimizer(optimizer)
     dev = pick_device(device)
 
     content_img, style_img = _load_images(content, style, size)
@@ -352,22 +374,22 @@ def stylize(
     if beta is None:
         beta = DEFAULT_BETA
 
+    scale_weights: list[dict[str, object]] = []  # what each scale's objective weighs by
+
     def objective_at(content_s: Tensor, style_s: Tensor, start: Tensor) -> StyleObjective:
+        content_s, style_s = content_s.to(dev), style_s.to(dev)
+        kwargs = {"content_layers": content_layers, "style_layers": style_layers}
+        kwargs |= {"alpha": alpha, "tv_weight": tv_weight, "fused": fused}
+        grams, weights_s, beta_s = None, layer_weights, beta
+        if calibrate:  # the weights are computed first, then the objective is built with them
+            probe = StyleObjective(extractor, content_s, style_s, beta=beta, **kwargs)
+            weights_s, beta_s = random_weight_calibration(probe, start.to(dev), beta_relative)
+            grams = probe.style_grams
         objective = StyleObjective(
-            extractor,
-            content_s.to(dev),
-            style_s.to(dev),
-            content_layers=content_layers,
-            style_layers=style_layers,
-            layer_weights=layer_weights,
-            alpha=alpha,
-            beta=beta,
-            tv_weight=tv_weight,
-        )
-        if calibrate:
-            objective.layer_weights, objective.beta = random_weight_calibration(
-                objective, start.to(dev), beta_relative
-            )
+            extractor, content_s, style_s, style_grams=grams, layer_weights=weights_s,
+            beta=beta_s, **kwargs,
+        )  # fmt: skip
+        scale_weights.append({"beta": objective.beta, "layer_weights": objective.layer_weights})
         return objective
 
     run = _run_plan(
@@ -383,29 +405,14 @@ def stylize(
         callback=callback,
         progress=progress,
     )
-    settings: dict[str, object] = {
-        "size": (height, width),
-        "steps": sum(n for _, n in plan),
-        "alpha": alpha,
-        "beta": run.objective.beta,
-        "calibrated": "random-weight calibration" if calibrate else None,
-        "beta_relative": (RANDOM_BETA_RELATIVE if beta_relative is None else beta_relative)
-        if calibrate
-        else None,
-        "style_layers": style_layers,
-        "content_layers": content_layers,
-        "layer_weights": run.objective.layer_weights,
-        "init": init,
-        "optimizer": optimizer,
-        "tv_weight": tv_weight,
-        "seed": seed,
-        "device": str(dev),
-        "pooling": pooling,
-    }
-    if scales is not None:
-        settings["scales"] = tuple(float(x) for x in scales)
-        settings["scale_sizes"] = [hw for hw, _ in plan]
-        settings["scale_evals"] = run.scale_evals
+    settings = _settings(
+        run, plan, scales, scale_weights, (height, width), alpha, calibrate, style_layers,
+        content_layers, init, optimizer, tv_weight, seed, dev, pooling,
+    )  # fmt: skip
+    if calibrate:
+        settings["beta_relative"] = (
+            RANDOM_BETA_RELATIVE if beta_relative is None else beta_relative
+        )
     return StyleResult(
         image=run.image,
         history=run.history,
@@ -523,8 +530,98 @@ def _run_plan(
     return _PlanRun(image, history, scale_evals, seconds, stopped, reason, objective)
 
 
+def _check_arguments(
+    size: int | None,
+    steps: int | Sequence[int],
+    scales: Sequence[float] | None,
+    alpha: float,
+    beta: float | None,
+    tv_weight: float,
+    style_layers: Sequence[str],
+    content_layers: Sequence[str],
+    init: str,
+    optimizer: str,
+) -> tuple[int | Sequence[int], float, float | None, float, tuple[str, ...], tuple[str, ...]]:
+    """:func:`stylize`'s arguments checked, all at once before any work: a ``ValueError`` names
+    the first bad one; returns the checked ``steps, alpha, beta, tv_weight`` and layers."""
+    check_size(size)
+    if scales is None:
+        steps = check_steps(steps)
+    alpha = check_weight("alpha", alpha)
+    if beta is not None:
+        beta = check_weight("beta", beta)
+    tv_weight = check_weight("tv_weight", tv_weight)
+    style = validate_layers(style_layers, "style layer")
+    content = validate_layers(content_layers, "content layer")
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+    check_optimizer(optimizer)
+    return steps, alpha, beta, tv_weight, style, content
+
+
+def _settings(
+    run: _PlanRun,
+    plan: Plan,
+    scales: Sequence[float] | None,
+    scale_weights: list[dict[str, object]],
+    size: tuple[int, int],
+    alpha: float,
+    calibrate: bool,
+    style_layers: tuple[str, ...],
+    content_layers: tuple[str, ...],
+    init: str,
+    optimizer: str,
+    tv_weight: float,
+    seed: int,
+    device: torch.device,
+    pooling: str,
+) -> dict[str, object]:
+    """:attr:`StyleResult.settings`: what a run used (with ``scales``, each scale's weights)."""
+    settings: dict[str, object] = {
+        "size": size,
+        "steps": sum(n for _, n in plan),
+        "alpha": alpha,
+        "beta": run.objective.beta,
+        "calibrated": "random-weight calibration" if calibrate else None,
+        "style_layers": style_layers,
+        "content_layers": content_layers,
+        "layer_weights": run.objective.layer_weights,
+        "init": init,
+        "optimizer": optimizer,
+        "tv_weight": tv_weight,
+        "seed": seed,
+        "device": str(device),
+        "pooling": pooling,
+    }
+    if scales is not None:
+        settings["scales"] = tuple(float(x) for x in scales)
+        settings["scale_sizes"] = [hw for hw, _ in plan]
+        settings["scale_evals"] = run.scale_evals
+        settings["scale_weights"] = scale_weights
+    return settings
+
+
 def _shifted_callback(
     callback: Callback, offset: int, evals: int, image: Tensor, losses: dict[str, float]
 ) -> object:
     """Call ``callback`` with evaluations counted from the start of the first scale."""
     return callback(offset + evals, image, losses)
+
+
+__all__ = [
+    "DEFAULT_ALPHA",
+    "DEFAULT_BETA",
+    "INITS",
+    "MAX_SIZE",
+    "RANDOM_BETA_RELATIVE",
+    "ImageLike",
+    "Plan",
+    "StyleResult",
+    "cached_extractor",
+    "check_size",
+    "clear_extractor_cache",
+    "get_extractor",
+    "initial_image",
+    "random_weight_calibration",
+    "stylize",
+]

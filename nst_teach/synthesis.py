@@ -14,7 +14,7 @@ over the pixels of an image :math:`(1, 3, H, W)` in :math:`[0, 1]`. Both use ave
 by default, as the paper does for its pictures (CVPR 2016, Sec. 2), and L-BFGS that keeps the
 pixels in :math:`[0, 1]` (``"projected-lbfgs"``, :mod:`nst_teach.bounded`). They return a
 :class:`~nst_teach.stylize.StyleResult` like :func:`~nst_teach.stylize.stylize`, so that the
-reference runs (:mod:`nst_teach.references`) record all three alike.
+reference runs (:mod:`nst_teach.lab.references`) record all three alike.
 
 Examples:
     >>> import torch

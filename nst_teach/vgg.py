@@ -204,3 +204,11 @@ class VGG19Features(nn.Module):
             f"layers={list(self.layers)}, weights={self.weights_source!r}, "
             f"pooling={self.pooling!r}{layout}"
         )
+
+
+__all__ = [
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "VGG19Features",
+    "build_vgg19_features",
+]

@@ -295,3 +295,27 @@ def reset_download_state() -> None:
     """Forget an earlier failed download and the warnings given (for tests)."""
     global _STATE
     _STATE = _FallbackState()
+
+
+__all__ = [
+    "DOWNLOAD_TIMEOUT_S",
+    "IMAGENET_FILENAME",
+    "IMAGENET_URL",
+    "RANDOM_SEED",
+    "RETRY_AFTER_S",
+    "ChecksumMismatch",
+    "WeightsUnavailableWarning",
+    "check_state_dict",
+    "download_imagenet_state_dict",
+    "download_imagenet_weights",
+    "features_state_dict",
+    "hash_prefix",
+    "imagenet_weights_cached",
+    "imagenet_weights_path",
+    "init_random_",
+    "load_imagenet_state_dict",
+    "load_state_dict_file",
+    "reset_download_state",
+    "sha256_of",
+    "verify_weights_file",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nst_teach.adain import (
+from nst_teach.extras.adain import (
     AdaINObjective,
     MeanStdObjective,
     adain,

@@ -1,4 +1,4 @@
-"""Tests of nst_teach.architecture: closed forms, and shapes against a real forward pass."""
+"""Tests of nst_teach.extras.architecture: closed forms, and shapes against a real forward pass."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from nst_teach import LAYER_NAMES, VGG19Features
-from nst_teach.architecture import evaluation_flops, format_layer_table, layer_table
+from nst_teach.extras.architecture import evaluation_flops, format_layer_table, layer_table
 from nst_teach.vgg import build_vgg19_features
 
 

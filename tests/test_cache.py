@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nst_teach import cache
+from nst_teach.lab import cache
 
 KW = {
     "size": 24,
@@ -89,14 +89,18 @@ def test_default_folder_honours_the_environment(tmp_path, monkeypatch):
 
 def test_cached_optimize_keys_on_the_objective_state(tmp_path, images, monkeypatch):
     from nst_teach import StyleObjective, VGG19Features
-    from nst_teach.spatial import MaskedStyleObjective, StyleRegion, half_mask
+    from nst_teach.extras.spatial import MaskedStyleObjective, StyleRegion, half_mask
 
     calls = []
     real = cache.optimize_pixels
     monkeypatch.setattr(cache, "optimize_pixels", lambda *a, **k: calls.append(k) or real(*a, **k))
     c, s = images
     vgg = VGG19Features(["conv1_1", "conv1_2"], weights="random")
-    kw = {"content_layers": ["conv1_2"], "style_layers": ["conv1_1"]}
+    kw = {
+        "content_layers": ["conv1_2"],
+        "style_layers": ["conv1_1"],
+        "beta": 1e3,
+    }  # the old default
     other = VGG19Features(["conv1_1", "conv1_2"], weights="random")
     with torch.no_grad():
         next(other.parameters()).mul_(1.01)  # other weights, same layers
@@ -105,7 +109,7 @@ def test_cached_optimize_keys_on_the_objective_state(tmp_path, images, monkeypat
     assert len(calls) == 1 and torch.equal(first.image, again.image) and again.evals == 3
     keys = {
         cache.optimize_key(StyleObjective(vgg, c, s, **kw), c, steps=3),
-        cache.optimize_key(StyleObjective(vgg, c, s, beta=2.0, **kw), c, steps=3),
+        cache.optimize_key(StyleObjective(vgg, c, s, **{**kw, "beta": 2.0}), c, steps=3),
         cache.optimize_key(StyleObjective(vgg, c, c, **kw), c, steps=3),
         cache.optimize_key(StyleObjective(vgg, c, s, **kw), s, steps=3),
         cache.optimize_key(StyleObjective(vgg, c, s, **kw), c, steps=4),
@@ -129,7 +133,8 @@ def test_key_follows_the_package_code(images, monkeypatch):
 
 
 def test_cached_stylize_frames_reads_the_second_run(tmp_path, monkeypatch):
-    from nst_teach import VGG19Features, video
+    from nst_teach import VGG19Features
+    from nst_teach.extras import video
 
     calls = []
     real = video.stylize_frames
@@ -139,7 +144,12 @@ def test_cached_stylize_frames_reads_the_second_run(tmp_path, monkeypatch):
     frames = video.pan_frames(photo, 2, shift=(0, 2))
     vgg = VGG19Features(["conv1_1", "conv1_2"], weights="random")
     kw = dict(
-        shift=(0, 2), steps=2, method="warm", content_layers=["conv1_2"], style_layers=["conv1_1"]
+        shift=(0, 2),
+        steps=2,
+        method="warm",
+        content_layers=["conv1_2"],
+        style_layers=["conv1_1"],
+        beta=1e3,  # the default before DEFAULT_BETA
     )
     first = cache.cached_stylize_frames(frames, frames[0], vgg, cache_dir=tmp_path, **kw)
     again = cache.cached_stylize_frames(frames, frames[0], vgg, cache_dir=tmp_path, **kw)

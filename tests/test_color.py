@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nst_teach.color import (
+from nst_teach.extras.color import (
     MATCH_MODES,
     RGB_TO_YIQ,
     color_statistics,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nst_teach.conventions import (
+from nst_teach.extras.conventions import (
     CONVENTIONS,
     beta_factor,
     content_term,
@@ -146,7 +146,7 @@ def test_errors() -> None:
 
 def test_d2l_row_matches_its_code() -> None:
     """d2l's gram(X) = X X^T / (c h w), style_loss = mean((gram - A)^2), content = mean, summed."""
-    from nst_teach.conventions import D2L_INDICES
+    from nst_teach.extras.conventions import D2L_INDICES
 
     d2l = CONVENTIONS["d2l"]
     assert (d2l.content_weight, d2l.style_weight, d2l.tv_weight) == (1.0, 1e3, 10.0)
@@ -164,7 +164,7 @@ def test_d2l_row_matches_its_code() -> None:
 def test_d2l_indices_are_these_torchvision_layers() -> None:
     from torchvision.models import vgg19
 
-    from nst_teach.conventions import D2L_INDICES
+    from nst_teach.extras.conventions import D2L_INDICES
     from nst_teach.layers import LAYER_NAMES
 
     style, content = D2L_INDICES  # our names follow torchvision's features, one per module

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nst_teach.feedforward import (
+from nst_teach.extras.feedforward import (
     PerceptualLoss,
     TransformNet,
     random_crops,

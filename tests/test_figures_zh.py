@@ -1,4 +1,4 @@
-"""Figure texts in Chinese (issue 14): ``plotting.label`` and ``nst_teach/figures_zh.py``.
+"""Figure texts in Chinese (issue 14): ``plotting.label`` and ``nst_teach/lab/figures_zh.py``.
 
 English is unchanged by default and wherever no Chinese font is installed (as in CI); with
 the language ``zh`` and a font, the package's figures carry the Chinese texts."""
@@ -15,9 +15,9 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
-from nst_teach import plotting
-from nst_teach.exercises.core import set_language
-from nst_teach.figures_zh import ZH_FIGURES
+from nst_teach.lab import plotting
+from nst_teach.lab.figures_zh import ZH_FIGURES
+from nst_teach.lab.language import set_language
 
 REPO = Path(__file__).resolve().parents[1]
 HISTORY = {"total": [3.0, 2.0, 1.0], "content": [1.0, 1.0, 0.5], "style": [2.0, 1.0, 0.5]}
@@ -187,7 +187,7 @@ def test_every_figure_text_is_still_drawn_by_the_package_or_an_english_lesson():
     every key must occur in nst_teach's source or in an English lesson's code cells."""
     import nbformat
 
-    sources = [p.read_text(encoding="utf-8") for p in (REPO / "nst_teach").glob("*.py")]
+    sources = [p.read_text(encoding="utf-8") for p in (REPO / "nst_teach").rglob("*.py")]
     for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         sources += [c.source for c in notebook.cells if c.cell_type == "code"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nst_teach.architecture import layer_table
-from nst_teach.conventions import CONVENTIONS, D2L_INDICES
+from nst_teach.extras.architecture import layer_table
+from nst_teach.extras.conventions import CONVENTIONS, D2L_INDICES
 from nst_teach.layers import LAYER_NAMES, TUTORIAL_STYLE_LAYERS, layer_channels
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"

@@ -1,4 +1,4 @@
-"""nst_teach.observe: the numbers that check a lesson's observations."""
+"""nst_teach.lab.observe: the numbers that check a lesson's observations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from nst_teach.observe import dominant_scale, grid_step_difference
+from nst_teach.lab.observe import dominant_scale, grid_step_difference
 
 
 def _waves(period: float, size: int = 64) -> torch.Tensor:

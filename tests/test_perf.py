@@ -13,17 +13,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from nst_teach import perf, stylize
+from nst_teach import fused, machine, stylize
+from nst_teach.fused import fused_content_loss, fused_style_layer_loss
 from nst_teach.losses import content_loss, style_layer_loss, style_layer_loss_grad
+from nst_teach.machine import matmul_gflops, reuse_freed_memory
 from nst_teach.multiscale import check_scales, scale_sizes, split_steps, upsample
 from nst_teach.objective import StyleObjective
 from nst_teach.optimize import optimize_pixels
-from nst_teach.perf import (
-    fused_content_loss,
-    fused_style_layer_loss,
-    matmul_gflops,
-    reuse_freed_memory,
-)
 from nst_teach.vgg import VGG19Features
 
 BENCH_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -225,7 +221,7 @@ def test_gram_row_blocks_give_autograd_values_float64() -> None:
     # 16 channels, 16 x 16 positions: the channels-last path that splits F^T into row blocks
     f = torch.rand(1, 16, 16, 16, dtype=torch.float64)
     f = f.contiguous(memory_format=torch.channels_last).requires_grad_(True)
-    assert perf._row_blocks(f) is not None
+    assert fused._row_blocks(f) is not None
     t = torch.rand(16, 30, dtype=torch.float64)
     target = t @ t.T  # a Gram matrix: symmetric, as Eq. (6) assumes
     loss = fused_style_layer_loss(f, target)
@@ -244,7 +240,9 @@ def test_reuse_freed_memory_changes_no_value(images) -> None:  # type: ignore[no
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         vgg = VGG19Features(LAYERS, weights="random")
-    objective = StyleObjective(vgg, content, style, content_layers=CONTENT, style_layers=STYLE)
+    objective = StyleObjective(
+        vgg, content, style, content_layers=CONTENT, style_layers=STYLE, beta=1e3
+    )
     plain = objective(content)["total"]
     with reuse_freed_memory() as applied:
         again = objective(content)["total"]
@@ -256,8 +254,8 @@ def test_reuse_freed_memory_nests() -> None:
     with reuse_freed_memory() as outer:
         with reuse_freed_memory() as inner:
             assert inner is outer
-        assert perf.ALLOCATOR.depth == (1 if outer else 0)
-    assert perf.ALLOCATOR.depth == 0
+        assert machine.ALLOCATOR.depth == (1 if outer else 0)
+    assert machine.ALLOCATOR.depth == 0
 
 
 def test_reuse_freed_memory_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:

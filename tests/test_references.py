@@ -1,4 +1,4 @@
-"""nst_teach.references: records, the plateau rule, verification, the CLI's references command."""
+"""nst_teach.lab.references: records, the plateau rule, verification, the CLI's references command."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from nst_teach import references as refs
+from nst_teach.lab import references as refs
 from nst_teach.cli import main
 
 TINY = refs.ReferenceSpec(

@@ -146,7 +146,7 @@ def test_item2_allocator_behaves_after_stylize_as_before():
 
 def test_item2_nesting_counter_is_thread_safe():
     """2: many threads entering and leaving reuse_freed_memory leave the depth at 0."""
-    from nst_teach import perf
+    from nst_teach import machine
 
     lows: list[int] = []
     barrier = threading.Barrier(8)
@@ -154,15 +154,15 @@ def test_item2_nesting_counter_is_thread_safe():
     def work():
         barrier.wait()
         for _ in range(200):
-            with perf.reuse_freed_memory(), perf.reuse_freed_memory():
-                lows.append(perf.ALLOCATOR.depth)
+            with machine.reuse_freed_memory(), machine.reuse_freed_memory():
+                lows.append(machine.ALLOCATOR.depth)
 
     threads = [threading.Thread(target=work) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert perf.ALLOCATOR.depth == 0
+    assert machine.ALLOCATOR.depth == 0
     assert min(lows) >= 1
 
 
@@ -574,7 +574,7 @@ def test_item10_split_steps_sums_to_steps():
 
 def test_item10_keep_curves_zero():
     """10: StyleExplorer(keep_curves=0) keeps no past curve."""
-    from nst_teach.widgets import StyleExplorer
+    from nst_teach.lab.widgets import StyleExplorer
 
     explorer = StyleExplorer(size=32, steps=2, weights="random", keep_curves=0)
     explorer.run()
@@ -585,8 +585,8 @@ def test_item10_keep_curves_zero():
 
 def test_item10_fused_style_loss_non_symmetric_target():
     """10: with a non-symmetric target the fused loss's gradient is still autograd's."""
+    from nst_teach.fused import fused_style_layer_loss
     from nst_teach.losses import style_layer_loss
-    from nst_teach.perf import fused_style_layer_loss
 
     torch.manual_seed(0)
     target = torch.rand(4, 4, dtype=torch.float64)
@@ -662,7 +662,7 @@ def test_item10_match_color_without_float64(monkeypatch):
     """10: on a device without float64 (simulated: MPS) match_color issues no float64 op."""
     from torch.overrides import TorchFunctionMode
 
-    from nst_teach import color
+    from nst_teach.extras import color
 
     seen: list[str] = []
 
@@ -691,7 +691,7 @@ def test_item10_match_color_without_float64(monkeypatch):
 
 def test_item10_stylize_fast_synchronises(monkeypatch):
     """10: stylize_fast waits for the device before starting and stopping the clock."""
-    from nst_teach import feedforward
+    from nst_teach.extras import feedforward
 
     events: list[str] = []
     net = feedforward.TransformNet()
@@ -715,7 +715,7 @@ def test_item10_synchronize_waits_for_cuda(monkeypatch):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_item10_stylize_fast_times_cuda_work():
     """10: on a GPU the reported time covers the work (it is not just the launch)."""
-    from nst_teach import feedforward
+    from nst_teach.extras import feedforward
 
     net = feedforward.TransformNet().cuda()
     image = torch.rand(4, 3, 512, 512, device="cuda")
@@ -757,9 +757,14 @@ def test_item10_download_leaves_socket_timeout_alone(monkeypatch):
 
 def test_eq7_adain_honours_tv_and_regions_are_validated():
     """Eq. (7) is assembled once: AdaIN honours the TV weight; region weights are checked."""
-    from nst_teach.adain import AdaINObjective
+    from nst_teach.extras.adain import AdaINObjective
+    from nst_teach.extras.spatial import (
+        MaskedStyleObjective,
+        StyleRegion,
+        guided_gram_targets,
+        half_mask,
+    )
     from nst_teach.losses import total_variation_loss
-    from nst_teach.spatial import MaskedStyleObjective, StyleRegion, guided_gram_targets, half_mask
     from nst_teach.vgg import VGG19Features
 
     vgg = VGG19Features(["relu1_1", "relu2_1"], weights="random")

@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nst_teach.losses import gram_matrix, style_layer_loss
-from nst_teach.objective import StyleObjective, style_gram_targets
-from nst_teach.optimize import optimize_pixels
-from nst_teach.spatial import (
+from nst_teach.extras.spatial import (
     MaskedStyleObjective,
     StyleRegion,
     blend_grams,
@@ -20,6 +17,9 @@ from nst_teach.spatial import (
     half_mask,
     layer_mask,
 )
+from nst_teach.losses import gram_matrix, style_layer_loss
+from nst_teach.objective import StyleObjective, style_gram_targets
+from nst_teach.optimize import optimize_pixels
 from nst_teach.vgg import VGG19Features
 
 

@@ -183,3 +183,39 @@ def test_fallback_extractor_is_not_cached_as_imagenet(monkeypatch, tmp_path):
         layers, "random", "max", "cpu"
     )
     st.clear_extractor_cache()
+
+
+def test_fused_and_plain_losses_give_the_same_history(images):
+    """stylize(fused=False) runs the losses of nst_teach.losses; the history is the same."""
+    content, style = images
+    fused = stylize(content, style, steps=5, fused=True, **SMALL)
+    plain = stylize(content, style, steps=5, fused=False, **SMALL)
+    assert fused.evals == plain.evals == 5
+    for key in ("content", "style", "total"):
+        assert len(fused.history[key]) == 5
+        for a, b in zip(fused.history[key], plain.history[key], strict=True):
+            assert a == pytest.approx(b, rel=1e-5, abs=1e-12), key
+    assert fused.history["total"][0] > 0
+
+
+def test_each_scale_reports_its_calibrated_weights(images):
+    """With random weights, each scale's beta and w_l are computed before its objective is
+    built (random_weight_calibration), and settings reports them scale by scale."""
+    content, style = images
+    result = stylize(content, style, steps=4, scales=(0.5, 1.0), **SMALL)
+    used = result.settings["scale_weights"]
+    assert len(used) == 2 and result.settings["scale_evals"] == [1, 3]
+    assert used[-1]["beta"] == result.settings["beta"]
+    assert used[-1]["layer_weights"] == result.settings["layer_weights"]
+    assert used[0]["beta"] < used[1]["beta"]  # the content energy grows with the image
+    assert set(used[0]["layer_weights"]) == set(SMALL["style_layers"])
+    # the calibration returns the values and changes no objective
+    from nst_teach.stylize import random_weight_calibration
+
+    vgg = VGG19Features(SMALL["style_layers"] + SMALL["content_layers"], weights="random")
+    kw = {"content_layers": SMALL["content_layers"], "style_layers": SMALL["style_layers"]}
+    probe = StyleObjective(vgg, content, style[..., :32, :40], **kw)
+    before = (probe.beta, dict(probe.layer_weights))
+    weights, beta = random_weight_calibration(probe, content)
+    assert (probe.beta, probe.layer_weights) == before and beta != probe.beta
+    assert sum(weights.values()) > 0

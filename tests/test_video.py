@@ -7,8 +7,7 @@ import itertools
 import pytest
 import torch
 
-from nst_teach.vgg import VGG19Features
-from nst_teach.video import (
+from nst_teach.extras.video import (
     frame_differences,
     pan_frames,
     stylize_frames,
@@ -17,6 +16,7 @@ from nst_teach.video import (
     warp_to_next,
     warping_error,
 )
+from nst_teach.vgg import VGG19Features
 
 
 def test_pan_frames_are_the_crops_at_multiples_of_the_shift():

@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from nst_teach.widgets import (
+from nst_teach.lab.widgets import (
     FeatureMapBrowser,
     LiveImage,
     StyleExplorer,

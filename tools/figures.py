@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from nst_teach.images import load_image, resize_cover  # noqa: E402
-from nst_teach.plotting import to_numpy_image  # noqa: E402
+from nst_teach.lab.plotting import to_numpy_image  # noqa: E402
 from nst_teach.samples import sample_credit, sample_image  # noqa: E402
 from nst_teach.stylize import stylize  # noqa: E402
 

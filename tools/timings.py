@@ -16,7 +16,7 @@ kernel's own timestamps (``metadata.execution``: from ``iopub.execute_input`` to
 Each lesson runs twice by default: a *first run* with an empty result cache (its own fresh
 ``NST_TEACH_CACHE_DIR``: what a student who opens the lesson for the first time waits for) and
 a *second run* with the cache the first one filled (what an instructor who ran the lesson
-before class sees; :mod:`nst_teach.cache`). The limits are checked on the first run, the
+before class sees; :mod:`nst_teach.lab.cache`). The limits are checked on the first run, the
 slower one; ``--runs first`` skips the second run.
 
 The notebooks themselves are not changed. It takes as long as the lessons do (tens of minutes
@@ -158,7 +158,7 @@ def render(data: dict[str, Any]) -> str:
         f"**Lesson timings** in the default setting (not `NST_TEACH_FAST`), written by "
         f"`make timings` (`tools/timings.py`): {data['machine']}. *First run*: with an empty "
         "result cache, what a student opening the lesson waits for; *second run*: with the "
-        "sweeps the first run cached (`nst_teach.cache`), what an instructor who ran the lesson "
+        "sweeps the first run cached (`nst_teach.lab.cache`), what an instructor who ran the lesson "
         "before class sees. *Load*: the 1-minute load average when the first run ended (above "
         "the number of cores, the times are inflated). Flagged (on the first run): lessons over "
         f"{fmt_seconds(lesson_limit)}, cells over {fmt_seconds(cell_limit)}.",

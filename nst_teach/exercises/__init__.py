@@ -1,7 +1,7 @@
 """Self-checking exercises for the lessons, one module per lesson (``lesson02``, ...).
 
 ``set_language("zh")`` makes their messages Chinese (the lessons in ``notebooks/zh/`` do so
-without a line of code: see :func:`~nst_teach.exercises.core.get_language`)."""
+without a line of code: see :func:`~nst_teach.lab.language.get_language`)."""
 
 from .core import (
     Exercise,

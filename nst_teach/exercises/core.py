@@ -16,10 +16,9 @@ Examples:
 
 Language. The messages of ``check()``, ``hint()`` and the diagnoses come in English or Chinese
 (``nst_teach/exercises/zh.py`` holds the Chinese text; English is the fallback). The language is
-:func:`set_language`'s, else the environment variable ``NST_TEACH_LANG``, else Chinese when the
-kernel runs in a folder named ``zh`` (Jupyter starts a kernel in its notebook's folder, so the
-lessons in ``notebooks/zh/`` speak Chinese with code cells identical to the English ones), else
-English.
+:mod:`nst_teach.lab.language`'s (shared with the figures): :func:`set_language`'s, else the
+environment variable ``NST_TEACH_LANG``, else Chinese when the kernel runs in a folder named
+``zh``, else English.
 
     >>> set_language("zh"); diagnose(-torch.ones(2), torch.ones(2)); set_language(None)
     '符号反了：你的值是期望值的相反数'
@@ -31,35 +30,12 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor
 
-LANGUAGES = ("en", "zh")
-_language: str | None = None
-
-
-def set_language(language: str | None) -> None:
-    """Make the exercises speak ``"en"`` or ``"zh"``; ``None`` goes back to the default."""
-    global _language
-    if language is not None and language not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
-    _language = language
-
-
-def get_language() -> str:
-    """The exercises' language: set_language's, NST_TEACH_LANG's, "zh" in a ``zh`` folder, or "en"."""
-    if _language is not None:
-        return _language
-    env = os.environ.get("NST_TEACH_LANG", "").strip().lower()
-    if env in LANGUAGES:
-        return env
-    session = os.environ.get("JPY_SESSION_NAME", "")  # the notebook's path, in recent Jupyter
-    if session and Path(session).parent.name == "zh":
-        return "zh"
-    return "zh" if Path.cwd().name == "zh" else "en"
+from ..lab.language import LANGUAGES, get_language, set_language
 
 
 def tr(text: str, **fields: Any) -> str:
@@ -255,3 +231,19 @@ def value_checker(expected: Callable[[], Tensor] | Tensor, rtol: float = 1e-4, a
         return diagnose(answer, target, rtol=rtol, atol=atol)
 
     return check
+
+
+__all__ = [
+    "LANGUAGES",
+    "SHAPES_END",
+    "SHAPES_SUFFIX",
+    "Exercise",
+    "ExerciseFailed",
+    "diagnose",
+    "function_checker",
+    "get_language",
+    "set_language",
+    "tr",
+    "value_checker",
+    "with_notes",
+]

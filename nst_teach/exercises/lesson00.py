@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..architecture import layer_table
+from ..extras.architecture import layer_table
 from ..losses import feature_matrix
 from .core import Exercise, diagnose, function_checker, tr
 

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from ..architecture import layer_table
+from ..extras.architecture import layer_table
 from ..vgg import IMAGENET_MEAN, IMAGENET_STD
 from .core import Exercise, diagnose, tr
 

@@ -6,7 +6,7 @@ Examples:
     ...                          + ((x[..., :, 1:] - x[..., :, :-1]) ** 2).sum())
     Correct: total-variation loss.
     True
-    >>> from nst_teach.color import luminance
+    >>> from nst_teach.extras.color import luminance
     >>> keep_colors.check(lambda s, c: c + (luminance(s) - luminance(c)))
     Correct: luminance of the result, colours of the photo.
     True
@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..color import combine_luminance
+from ..extras.color import combine_luminance
 from ..losses import total_variation_loss
 from .core import Exercise, diagnose, function_checker, tr, with_notes
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from ..conventions import beta_factor
+from ..extras.conventions import beta_factor
 from .core import Exercise, diagnose, tr
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from ..widgets import feature_map_image
+from ..lab.widgets import feature_map_image
 from .core import Exercise, function_checker, tr
 
 _g = torch.Generator().manual_seed(6)

@@ -10,11 +10,11 @@ Examples:
     >>> mean_std_stats.check(mean_std)
     Correct: channel means and standard deviations.
     True
-    >>> from nst_teach.architecture import layer_table
+    >>> from nst_teach.extras.architecture import layer_table
     >>> rows = layer_table(64, 48, ["conv1_1", "conv2_1", "conv3_2"])  # same count as architecture
     >>> [2 * r["macs"] for r in rows] == [_conv_reference(*c) for c in CONV_CASES[:3]]
     True
-    >>> from nst_teach.adain import adain as ref
+    >>> from nst_teach.extras.adain import adain as ref
     >>> adain.check(ref)
     Correct: AdaIN, Eq. (8) of Huang and Belongie.
     True
@@ -27,8 +27,8 @@ from typing import Any
 
 import torch
 
-from ..adain import EPS, channel_mean_std
-from ..adain import adain as _adain
+from ..extras.adain import EPS, channel_mean_std
+from ..extras.adain import adain as _adain
 from .core import Exercise, diagnose, function_checker, tr
 
 

@@ -568,3 +568,9 @@ ZH: dict[str, str] = {
         "当 |previous - current| <= tol * |previous| 时停止，并且返回的必须恰好是 True"
     ),
 }
+
+
+__all__ = [
+    "COVERED",
+    "ZH",
+]

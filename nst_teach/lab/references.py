@@ -60,7 +60,7 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from .images import tensor_to_image
+from ..images import tensor_to_image
 
 __all__ = [
     "REFERENCE_KINDS",
@@ -79,7 +79,7 @@ __all__ = [
 ]
 
 #: The folder of the shipped (random-weight) references.
-SHIPPED_DIR = Path(__file__).parent / "data" / "references" / "random"
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "data" / "references" / "random"
 #: The kinds of weights a reference set can be made with.
 REFERENCE_KINDS = ("random", "imagenet")
 #: Bump when what a record holds changes.
@@ -377,7 +377,7 @@ def make_reference(
 
 
 def _package_version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
