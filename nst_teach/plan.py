@@ -42,7 +42,8 @@ and a set of layers:
 
 Time and memory are thus linear in the pixels (:math:`F`, :math:`A` and :math:`n` are),
 plus the L-BFGS history. The measurement times each evaluation with a callback and keeps
-the fastest at each size (a busy machine runs slower than predicted); the seconds predicted
+the median at each size (a machine busier than when it was measured runs slower than
+predicted: ``refresh=True`` measures it again); the seconds predicted
 are those of a :func:`~nst_teach.stylize.stylize` call with its network already built, the
 memory is what the run adds to a process that has imported torch (about 300-550 MiB more).
 
@@ -73,6 +74,7 @@ import math
 import os
 import platform
 import resource
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -507,7 +509,7 @@ def _history_speed(device: torch.device, floats: int = 1 << 20, pairs: int = 8) 
 
 def _time_run(size: int, evals: int, device: torch.device) -> dict[str, float]:
     """One :func:`~nst_teach.stylize.stylize` run of ``evals`` evaluations at ``size`` x
-    ``size`` (seeded random images and weights): its fastest evaluation, its setup (time to
+    ``size`` (seeded random images and weights): its median evaluation, its setup (time to
     the first evaluation, less that evaluation, and after the last) and its peak memory."""
     from .stylize import stylize
 
@@ -524,7 +526,7 @@ def _time_run(size: int, evals: int, device: torch.device) -> dict[str, float]:
         stylize(content, style, size=size, steps=evals, weights="random", device=device,
                 progress=False, callback=stamp)  # fmt: skip
         end = time.perf_counter()
-    per_eval = min(b - a for a, b in itertools.pairwise(stamps))
+    per_eval = statistics.median(b - a for a, b in itertools.pairwise(stamps))
     setup = (stamps[0] - start - per_eval) + (end - stamps[-1])
     return {"size": size, "seconds_per_eval": per_eval, "setup": setup, "peak_mib": memory["mib"]}
 
