@@ -30,22 +30,23 @@ and a set of layers:
   processor's caches. Adam and gradient descent have no such term.
 - :math:`A`: the activation values one forward pass materialises (every convolution and
   pooling output up to the deepest layer, and the ReLU outputs that cannot be computed in
-  place); :math:`k` bytes per value and a fixed :math:`c` are fitted to the peak memory
+  place: tapping a convolution's output, as the PyTorch tutorial does, costs a copy at
+  its ReLU); :math:`k` bytes per value and a fixed :math:`c` are fitted to the peak memory
   growth measured at the two sizes (the process's peak resident memory on the CPU, with
   Linux's ``VmHWM`` reset before the run; ``torch.cuda.max_memory_allocated`` on CUDA).
 - :math:`W`: the network's weights up to the deepest layer, 4 bytes each (a network the
   session already holds needs no more).
 - :math:`S(E)`: the optimiser's state. L-BFGS keeps :math:`\min(E - 1, m)` pairs of two
-  float32 vectors, :math:`8 n \min(E - 1, 100)` bytes (472 MiB at 512 x 384 pixels once
-  full); scipy's L-BFGS-B allocates its float64 workspace of :math:`(2 m + 5) n` values at
+  float32 vectors, :math:`8 n \min(E - 1, 100)` bytes (450 MiB, 472 MB, at 512 x 384
+  pixels once full); scipy's L-BFGS-B allocates its float64 workspace of :math:`(2 m + 5) n` values at
   once; Adam two vectors; gradient descent none.
 
 Time and memory are thus linear in the pixels (:math:`F`, :math:`A` and :math:`n` are),
 plus the L-BFGS history. The measurement times each evaluation with a callback and keeps
 the median at each size (a machine busier than when it was measured runs slower than
-predicted: ``refresh=True`` measures it again); the seconds predicted
-are those of a :func:`~nst_teach.stylize.stylize` call with its network already built, the
-memory is what the run adds to a process that has imported torch (about 300-550 MiB more).
+predicted: ``refresh=True`` measures it again). The seconds predicted are those of a
+:func:`~nst_teach.stylize.stylize` call with its network already built; the memory is what
+the run adds to a process that has imported torch (which holds some 300-550 MiB itself).
 
 Examples:
     A machine described by hand (no timing): 100 GFLOP/s, 10 ms per evaluation besides.
@@ -73,7 +74,6 @@ import json
 import math
 import os
 import platform
-import resource
 import statistics
 import sys
 import time
@@ -116,7 +116,9 @@ HISTORY = {
 SETUP_FORWARD_PASSES = 3
 #: Sizes (longer side, square images) measured on each kind of device, and evaluations.
 MEASURE_SIZES = {"cpu": (64, 160), "cuda": (256, 512), "mps": (192, 384)}
-MEASURE_EVALS = 6
+MEASURE_EVALS = 4
+#: Rounds of the measurement: the sizes in turn, each round (the quickest round counts).
+MEASURE_ROUNDS = 2
 #: Bump when the measurement or the stored record changes (older records are measured anew).
 MODEL_VERSION = 1
 
@@ -360,8 +362,11 @@ def largest_size(
             check_budget(name, value)
     if budget_seconds is None and budget_mib is None:
         raise ValueError("give a time budget (seconds), a memory budget (MiB), or both")
+    check_steps(steps)
+    check_optimizer(optimizer)
     layers = _check_layers(style_layers, content_layers)
-    ratio = max(aspect, 1.0 / aspect) if isinstance(aspect, int | float) and aspect > 0 else 1.0
+    image_shape(16, aspect)  # a valid aspect
+    ratio = max(aspect, 1.0 / aspect)
     low = math.ceil(min_image_side(layers) * ratio) if minimum is None else minimum
     check_plan_size(low, aspect, layers)
     check_plan_size(maximum, aspect, layers)
@@ -473,6 +478,8 @@ def peak_memory(device: torch.device) -> Iterator[dict[str, float]]:
         yield out
         out["mib"] = max(0.0, ((_status_kib("VmHWM") or 0.0) - (rss or 0.0)) / 1024.0)
         return
+    import resource  # not on Windows, where the growth is not measured
+
     scale = 1.0 if sys.platform == "darwin" else 1024.0  # bytes on macOS, KiB on Linux
     start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
     yield out
@@ -545,7 +552,14 @@ def _measure(device: torch.device, sizes: Sequence[int], evals: int, key: str) -
     """Time and measure the runs, and fit the model's constants (module docstring)."""
     layers = _check_layers(PAPER_STYLE_LAYERS, PAPER_CONTENT_LAYERS)
     _time_run(sizes[0], 2, device)  # warm-up: the network built, the libraries loaded
-    runs = [_time_run(size, evals, device) for size in sizes]
+    rounds = [[_time_run(size, evals, device) for size in sizes] for _ in range(MEASURE_ROUNDS)]
+    # each size's quickest round (a busy moment slows one round, not both), and the memory
+    # of the last round (the allocator settled)
+    runs = [
+        {**rounds[-1][i], "seconds_per_eval": min(r[i]["seconds_per_eval"] for r in rounds),
+         "setup": min(r[i]["setup"] for r in rounds)}
+        for i in range(len(sizes))
+    ]  # fmt: skip
     flops = [evaluation_flops(s, s, PAPER_STYLE_LAYERS, PAPER_CONTENT_LAYERS) for s in sizes]
     total = tuple(float(f["total"]) for f in flops)
     a, inv_rate = _line(total, tuple(r["seconds_per_eval"] for r in runs))  # type: ignore[arg-type]
@@ -568,7 +582,12 @@ def _measure(device: torch.device, sizes: Sequence[int], evals: int, key: str) -
         base_mib=base,
         bytes_per_activation=per_act * MIB,
         key=key,
-        measured={"evals": evals, "runs": runs, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+        measured={
+            "evals": evals,
+            "runs": runs,
+            "rounds": rounds,
+            "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        },
     )
 
 
@@ -586,8 +605,8 @@ def measure_machine(
     """This machine's :class:`MachineSpeed` for ``device``, measured once and kept.
 
     The measurement (a warm-up, then ``evals`` evaluations at each of two ``sizes``,
-    :data:`MEASURE_SIZES` by default, and the L-BFGS recursion on its own) takes a few
-    seconds on a CPU. It is kept for the session and, as JSON, in the result cache's folder
+    :data:`MEASURE_SIZES` by default, in :data:`MEASURE_ROUNDS` alternating rounds, and the
+    L-BFGS recursion on its own) takes a few seconds on a CPU. It is kept for the session and, as JSON, in the result cache's folder
     (:func:`nst_teach.cache.results_dir`: ``$NST_TEACH_CACHE_DIR`` or torch.hub's folder;
     not on disk when ``NST_TEACH_CACHE=0``), under a key of the device, the processor,
     torch's version and ``torch.get_num_threads()``: another machine, torch or thread count
@@ -618,7 +637,10 @@ def measure_machine(
             except (OSError, ValueError, TypeError):  # missing or damaged: measure again
                 pass
     if log is not None:
-        log(f"measuring {dev} once ({evals} evaluations at {sizes[0]} and {sizes[1]} px)")
+        log(
+            f"measuring {dev} once ({MEASURE_ROUNDS} x {evals} evaluations at {sizes[0]} and "
+            f"{sizes[1]} px)"
+        )
     speed = _measure(dev, sizes, evals, key)
     _MEASURED[key] = speed
     if cache_enabled():
@@ -641,6 +663,7 @@ __all__ = [
     "HISTORY",
     "LBFGS_HISTORY",
     "MEASURE_EVALS",
+    "MEASURE_ROUNDS",
     "MEASURE_SIZES",
     "MachineSpeed",
     "Plan",

@@ -165,12 +165,18 @@ def test_largest_size_is_the_brute_force_answer():
     assert capped.size == 200
 
 
-def test_largest_size_refuses():
+def test_largest_size_refuses(fake_measure):
     with pytest.raises(ValueError, match="give a time budget"):
         plan.largest_size(steps=10, speed=SPEED)
     for bad in (0, -1, float("nan"), float("inf"), True):
         with pytest.raises(ValueError, match="budget_seconds must be a finite number > 0"):
             plan.largest_size(bad, steps=10, speed=SPEED)
+    for bad_aspect in (float("inf"), 0.0):
+        with pytest.raises(ValueError, match="aspect"):
+            plan.largest_size(budget_mib=100, aspect=bad_aspect, speed=SPEED)
+    with pytest.raises(ValueError, match="steps"):
+        plan.largest_size(budget_mib=100, steps=0)
+    assert fake_measure == []  # refused before measuring
     with pytest.raises(ValueError, match=r"even 16 px does not fit: about 8\.8 s"):
         plan.largest_size(budget_seconds=1, steps=300, speed=SPEED)
 
