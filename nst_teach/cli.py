@@ -1,5 +1,5 @@
-"""The ``nst-teach`` command line: ``stylize``, ``demo``, ``doctor``, ``weights`` and
-``references``.
+"""The ``nst-teach`` command line: ``stylize``, ``demo``, ``doctor``, ``weights``,
+``plan`` and ``references``.
 
 Bad input ends with one line on stderr naming the input and the problem, and exit status 2.
 """
@@ -115,6 +115,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--download", action="store_true", help="fetch (once, with progress) and verify them"
     )
     wt.add_argument("--force", action="store_true", help="download again even if verified")
+
+    pl = sub.add_parser(
+        "plan", help="predicted seconds and peak memory of a run; the largest size in a budget"
+    )
+    pl.add_argument("--size", type=int, default=None, help="longer side in pixels (256); "
+                    "with a budget, the largest size considered (4096)")  # fmt: skip
+    pl.add_argument("--steps", type=int, default=300, help="objective evaluations (300)")
+    pl.add_argument("--budget-seconds", type=float, default=None, help="time budget in seconds")
+    pl.add_argument("--budget-mib", type=float, default=None, help="memory budget in MiB")
+    pl.add_argument("--aspect", type=float, default=1.0, help="width / height (1.0)")
+    pl.add_argument(
+        "--style-layers", type=_names, default=list(PAPER_STYLE_LAYERS), help="comma-separated"
+    )
+    pl.add_argument(
+        "--content-layers", type=_names, default=list(PAPER_CONTENT_LAYERS), help="comma-separated"
+    )
+    pl.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULT_OPTIMIZER)
+    pl.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    pl.add_argument("--refresh", action="store_true", help="measure this machine again")
+    pl.add_argument("--json", action="store_true", help="print one JSON line")
 
     ref = sub.add_parser(
         "references", help="the lessons' reference runs: list, --verify or --make them"
@@ -388,6 +408,73 @@ def _run_weights(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_plan(args: argparse.Namespace) -> int:
+    """Check every option (before measuring), then predict, or search the budget."""
+    from .lab import plan
+    from .device import pick_device
+    from .layers import validate_layers
+    from .optimize import check_steps
+    from .stylize import MAX_SIZE
+
+    budget = args.budget_seconds is not None or args.budget_mib is not None
+    size = args.size if args.size is not None else (MAX_SIZE if budget else 256)
+    _check_option("--steps", args.steps, check_steps, args.steps)
+    for option, value in (("--budget-seconds", args.budget_seconds),
+                          ("--budget-mib", args.budget_mib)):  # fmt: skip
+        if value is not None:
+            _check_option(option, value, plan.check_budget, "the budget", value)
+    _check_option("--aspect", args.aspect, plan.image_shape, 256, args.aspect)
+    for option, names, what in (
+        ("--style-layers", args.style_layers, "style layer"),
+        ("--content-layers", args.content_layers, "content layer"),
+    ):
+        _check_option(option, repr(",".join(names)), validate_layers, names, what)
+    layers = [*args.style_layers, *args.content_layers]
+    _check_option("--size", size, plan.check_plan_size, size, args.aspect, layers)
+    _check_option("--device", repr(args.device), pick_device, args.device)
+    speed = plan.measure_machine(
+        device=args.device,
+        refresh=args.refresh,
+        log=lambda message: print(f"nst-teach: {message}", file=sys.stderr),
+    )
+    options = dict(
+        style_layers=args.style_layers,
+        content_layers=args.content_layers,
+        optimizer=args.optimizer,
+        aspect=args.aspect,
+        speed=speed,
+    )
+    if budget:
+        result = plan.largest_size(
+            args.budget_seconds, args.budget_mib, args.steps, maximum=size, **options
+        )
+    else:
+        result = plan.predict(size, args.steps, **options)
+    if args.json:
+        report: dict[str, object] = {
+            "seconds": round(result.seconds, 2),
+            "peak_mib": round(result.peak_mib, 1),
+        }
+        if budget:
+            report["size"] = result.size
+        report.update(
+            evals=result.evals,
+            seconds_per_eval=round(result.seconds_per_eval, 4),
+            height=result.height,
+            width=result.width,
+            device=result.device,
+        )
+        print(json.dumps(report))
+        return 0
+    limits = [f"{args.budget_seconds:g} s" if args.budget_seconds is not None else "",
+              f"{args.budget_mib:g} MiB" if args.budget_mib is not None else ""]  # fmt: skip
+    head = f"largest size within {' and '.join(x for x in limits if x)}: " if budget else ""
+    print(
+        f"{head}{result.width}x{result.height} px, {result.evals} evaluations ({args.optimizer}) "
+        f"on {result.device}: about {result.seconds:.0f} s ({result.seconds_per_eval:.3f} s per "
+        f"evaluation), peak memory about {result.peak_mib:.0f} MiB"
+    )
+
 def _tiny(spec):  # type: ignore[no-untyped-def]
     import dataclasses
 
@@ -463,6 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _run_demo,
         "doctor": _run_doctor,
         "weights": _run_weights,
+        "plan": _run_plan,
         "references": _run_references,
     }
     try:
