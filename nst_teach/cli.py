@@ -490,7 +490,7 @@ def _run_references(args: argparse.Namespace) -> int:
         raise ValueError(f"--evals must be at least 1, got {args.evals}")
     folder = Path(args.out) if args.out else refs.reference_dir(args.weights)
     if args.make:
-        specs = refs.catalogue()
+        specs = refs.catalogue(args.weights)
         if args.only:
             prefixes = _names(args.only)
             specs = [s for s in specs if any(s.name.startswith(p) for p in prefixes)]

@@ -1,7 +1,7 @@
 """The public API: what the lessons import is exported, and every module declares ``__all__``.
 
 A lesson may import a name from ``nst_teach`` itself (in its ``__all__``) or from a public
-module: ``nst_teach.lab.plotting``, ``nst_teach.lab.widgets``, ``nst_teach.lab.cache``,
+module: ``nst_teach.lab.plotting``, ``widgets``, ``cache``, ``references``, ``observe``, ``plan``,
 ``nst_teach.extras.*`` and ``nst_teach.exercises*``, with the name in that module's ``__all__``.
 """
 
@@ -22,7 +22,14 @@ REPO = Path(__file__).resolve().parents[1]
 LESSONS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
     (REPO / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb")
 )
-PUBLIC_MODULES = ("nst_teach.lab.plotting", "nst_teach.lab.widgets", "nst_teach.lab.cache")
+PUBLIC_MODULES = (
+    "nst_teach.lab.plotting",
+    "nst_teach.lab.widgets",
+    "nst_teach.lab.cache",
+    "nst_teach.lab.references",
+    "nst_teach.lab.observe",
+    "nst_teach.lab.plan",
+)
 PUBLIC_PREFIXES = ("nst_teach.extras.", "nst_teach.exercises")
 #: The old paths kept for students' copies: they re-export their new module and warn.
 OLD_PATHS = {

@@ -69,6 +69,7 @@ __all__ = [
     "ReferenceSpec",
     "catalogue",
     "list_references",
+    "group_images",
     "load_group",
     "load_reference",
     "make_reference",
@@ -130,26 +131,36 @@ def _sci(x: float) -> str:
     return f"{x:.0e}".replace("e+0", "e+").replace("e-0", "e-")
 
 
-def catalogue() -> list[ReferenceSpec]:
-    """Every reference the lessons show, in the order ``make references`` makes them."""
+def catalogue(weights: str = "random") -> list[ReferenceSpec]:
+    """Every reference the lessons show, in the order ``make references`` makes them.
+
+    The Fig. 3 grid's columns depend on the weights: with random weights the calibrated style
+    weight ``beta_relative`` (the layers balanced at the start, lesson 04), with ImageNet
+    weights the paper's :math:`\\alpha/\\beta` with :math:`w_l = 1/5`.
+    """
     specs: list[ReferenceSpec] = []
     style5 = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
     transfer = {"content": "astronaut", "style": "starry_night", "seed": 0}
-    # 06: arXiv 1508.06576, Fig. 3: rows the deepest style layer, columns beta / alpha
-    # (calibrated: beta_relative), average pooling as in the paper's figures.
+    # 06: arXiv 1508.06576, Fig. 3: rows the deepest style layer, columns the style weight,
+    # average pooling as in the paper's figures.
+    if weights == "imagenet":
+        columns = [(r, {"alpha": 1.0, "beta": 1.0 / r}, f"alpha/beta = {r:g}") for r in
+                   (1e-8, 1e-7, 1e-6, 1e-5)]  # fmt: skip
+    else:
+        columns = [(r, {"beta_relative": r}, f"beta_rel = {r:g}") for r in (1e0, 1e1, 1e2, 1e3)]
     for k in range(1, 6):
-        for rel in (1e0, 1e1, 1e2, 1e3):
-            kw = {**transfer, "size": 192, "steps": 400, "pooling": "avg"}
-            kw.update(style_layers=style5[:k], beta_relative=rel)
+        for col, col_kw, words in columns:
+            kw = {**transfer, "size": 192, "steps": 400, "pooling": "avg", **col_kw}
+            kw["style_layers"] = style5[:k]
             specs.append(
                 ReferenceSpec(
-                    f"06-fig3-{style5[k - 1]}-{_sci(rel)}",
+                    f"06-fig3-{style5[k - 1]}-{_sci(col)}",
                     "06",
                     "nst_teach.stylize.stylize",
-                    f"Fig. 3 tile: style layers up to {style5[k - 1]}, beta_rel = {rel:g}",
+                    f"Fig. 3 tile: style layers up to {style5[k - 1]}, {words}",
                     kw,
                     group="06-fig3",
-                    labels={"row": style5[k - 1], "col": rel},
+                    labels={"row": style5[k - 1], "col": col},
                 )
             )
     # 07: total variation
@@ -490,6 +501,16 @@ def load_group(group: str, weights: str | None = None) -> list[Reference]:
     for name in names:
         with contextlib.suppress(KeyError):
             out.append(load_reference(name, weights))
+    return out
+
+
+def group_images(group: str, weights: str | None = None) -> dict[Any, Tensor]:
+    """The final images of a group, keyed by their labels: ``(row, col)`` for the Fig. 3
+    grid, the one label's value otherwise (e.g. ``lambda_TV`` for ``"07-tv"``)."""
+    out: dict[Any, Tensor] = {}
+    for ref in load_group(group, weights):
+        labels = tuple(ref.record.get("labels", {}).values())
+        out[labels if len(labels) > 1 else labels[0]] = ref.image
     return out
 
 
