@@ -474,6 +474,8 @@ def _run_plan(args: argparse.Namespace) -> int:
         f"on {result.device}: about {result.seconds:.0f} s ({result.seconds_per_eval:.3f} s per "
         f"evaluation), peak memory about {result.peak_mib:.0f} MiB"
     )
+    return 0
+
 
 def _tiny(spec):  # type: ignore[no-untyped-def]
     import dataclasses
