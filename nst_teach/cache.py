@@ -80,7 +80,9 @@ def results_dir() -> Path:
 
 def cache_enabled() -> bool:
     """``False`` when ``NST_TEACH_CACHE`` is ``0``, ``false``, ``no`` or ``off``."""
-    return os.environ.get("NST_TEACH_CACHE", "").strip().lower() not in {"0", "false", "no", "off"}
+    from .flags import env_flag
+
+    return env_flag("NST_TEACH_CACHE", default=True)
 
 
 def _update(h: Any, value: object, _seen: frozenset[int] = frozenset()) -> None:

@@ -74,7 +74,9 @@ def imagenet_weights_cached() -> bool:
 
 
 def _offline() -> bool:
-    return os.environ.get("NST_TEACH_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
+    from .flags import env_flag
+
+    return env_flag("NST_TEACH_OFFLINE")
 
 
 def download_imagenet_state_dict() -> dict[str, torch.Tensor]:
