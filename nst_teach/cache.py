@@ -57,7 +57,6 @@ import functools
 import hashlib
 import os
 import sys
-import tempfile
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
@@ -67,6 +66,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .atomic import atomic_torch_save
 from .device import pick_device
 from .optimize import OptimizationRun, optimize_pixels
 from .samples import image_or_sample
@@ -349,43 +349,6 @@ def _load(path: Path) -> Any:
         return None
 
 
-def _atomic_save(obj: object, path: Path) -> bool:
-    """``torch.save`` to a unique temporary file beside ``path``, then ``os.replace``.
-
-    Two processes storing one key never leave a partial file: each writes its own
-    temporary file, and the last replace wins whole. Any failure (a read-only folder, a
-    full disk: ``OSError`` or torch's ``RuntimeError``; an interruption) removes the
-    temporary file; the caller goes on without the cache (``False``).
-    """
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-        tmp = None
-        return True
-    except Exception:  # a read-only folder, a full disk, an unpicklable setting: not cached
-        return False
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-
-def _umask() -> int:
-    """The process's umask (read from /proc where it can be, without changing it)."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def _evict(folder: Path, kind: str) -> None:
     """Remove the files of ``kind`` that other code versions stored (they are never read)."""
     current = f"{kind}-{code_digest()[:12]}-"
@@ -489,7 +452,7 @@ def cached_stylize(
         return StyleResult(**{k: stored[k] for k in _FIELDS})
     result = stylize(content, style, **kwargs)
     data = {k: getattr(result, k) for k in _FIELDS}
-    if valid(data) and _atomic_save(data, path):
+    if valid(data) and atomic_torch_save(data, path):
         _evict(folder, "stylize")
     return result
 
@@ -544,7 +507,7 @@ def cached_optimize(
         return OptimizationRun(**{k: stored[k] for k in _RUN_FIELDS})
     run = optimize_pixels(loss_fn, image, **kwargs)
     data = {k: getattr(run, k) for k in _RUN_FIELDS}
-    if _valid_run(data, tuple(image.shape)) and _atomic_save(data, path):
+    if _valid_run(data, tuple(image.shape)) and atomic_torch_save(data, path):
         _evict(folder, "optimize")
     return run
 
@@ -611,7 +574,7 @@ def cached_stylize_frames(
         "runs": [{k: getattr(r, k) for k in _RUN_FIELDS} for r in result.runs],
         "method": result.method,
     }
-    if valid(data) and _atomic_save(data, path):
+    if valid(data) and atomic_torch_save(data, path):
         _evict(folder, "frames")
     return result
 

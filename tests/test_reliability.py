@@ -10,7 +10,6 @@ import io
 import json
 import math
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -167,24 +166,6 @@ def test_item2_nesting_counter_is_thread_safe():
 
 
 # 3. the extractor cache keeps the random fallback
-
-
-def test_item3_weights_placed_later_are_used(tmp_path, monkeypatch):
-    """3: after the fallback, a weights file put where the warning says is picked up."""
-    from nst_teach.stylize import get_extractor
-    from nst_teach.weights import WeightsUnavailableWarning, imagenet_weights_path
-
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    with pytest.warns(WeightsUnavailableWarning):
-        first = get_extractor(("conv1_1",), "imagenet", "max", "cpu")
-    assert not first.pretrained
-    path = imagenet_weights_path()
-    path.parent.mkdir(parents=True)
-    weight = torch.full((64, 3, 3, 3), 0.125)
-    torch.save({"features.0.weight": weight, "features.0.bias": torch.zeros(64)}, path)
-    second = get_extractor(("conv1_1",), "imagenet", "max", "cpu")
-    assert second.pretrained and "imagenet" in second.weights_source
-    assert torch.equal(second.features[0].weight, weight)
 
 
 def test_item3_changed_weights_file_is_reloaded(tmp_path):
@@ -728,28 +709,6 @@ def test_item10_stylize_fast_times_cuda_work():
     end.record()
     torch.cuda.synchronize()
     assert seconds >= 0.5 * start.elapsed_time(end) / 1000
-
-
-def test_item10_download_leaves_socket_timeout_alone(monkeypatch):
-    """10: the download attempt does not change socket's default timeout for the process."""
-    import urllib.request
-
-    from nst_teach import weights
-
-    seen: list[object] = []
-
-    def fake_urlopen(*args, **kwargs):
-        seen.append((socket.getdefaulttimeout(), kwargs.get("timeout")))
-        raise OSError("no network in tests")
-
-    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
-    monkeypatch.setattr(torch.hub, "urlopen", fake_urlopen, raising=False)
-    before = socket.getdefaulttimeout()
-    with pytest.raises(OSError):
-        weights.download_imagenet_state_dict()
-    assert socket.getdefaulttimeout() == before
-    assert seen and all(default == before for default, _ in seen)
-    assert all(timeout == weights.DOWNLOAD_TIMEOUT_S for _, timeout in seen)
 
 
 # Code health: Eq. (7) in one place
