@@ -27,6 +27,8 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 
+from .atomic import remove_stale
+
 PathLike = str | os.PathLike[str]
 
 
@@ -352,12 +354,14 @@ def save_image(image: Tensor, path: PathLike, overwrite: bool = False) -> Path:
     Args:
         image: the image; values outside :math:`[0, 1]` are clipped.
         path: where to write it; its folder must exist.
-        overwrite: if false, an existing file raises :class:`OutputExistsError`.
+        overwrite: if false, an existing file raises :class:`OutputExistsError`, also one
+            that appears while the image is encoded (the final step refuses to replace it).
     """
     p = check_output_path(path, overwrite=overwrite)
     fmt = writer_format(p)
     picture = tensor_to_image(image)
     mode = (p.stat().st_mode & 0o7777) if p.exists() else _new_file_mode()
+    remove_stale(p.parent, f".{p.name}.*.tmp")  # left by a save that was killed
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -365,9 +369,39 @@ def save_image(image: Tensor, path: PathLike, overwrite: bool = False) -> Path:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, p)
+        if overwrite:
+            os.replace(tmp, p)
+        else:
+            _place_new(tmp, p)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     return p
+
+
+def _place_new(tmp: str, p: Path) -> None:
+    """Move ``tmp`` to ``p`` only if ``p`` does not exist, atomically (a hard link fails on an
+    existing name): a file that appeared during the run is never overwritten.
+
+    Raises:
+        OutputExistsError: ``p`` appeared meanwhile.
+    """
+    try:
+        os.link(tmp, p, follow_symlinks=False)
+    except FileExistsError:
+        raise OutputExistsError(
+            f"output file '{p}' appeared while the image was computed; pass --force to "
+            "overwrite it, or give another name"
+        ) from None
+    except OSError:  # a file system without hard links: claim the name, then replace it
+        try:
+            os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise OutputExistsError(
+                f"output file '{p}' appeared while the image was computed; pass --force to "
+                "overwrite it, or give another name"
+            ) from None
+        os.replace(tmp, p)
+        return
+    os.unlink(tmp)

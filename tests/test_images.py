@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import torch
@@ -157,3 +159,23 @@ def test_unknown_sample_and_image_or_sample(tmp_path):
     assert image_or_sample("swirls", size=16).shape == (1, 3, 16, 16)
     with pytest.raises(FileNotFoundError, match="neither a file nor a sample name"):
         image_or_sample("monet")
+
+
+def test_save_does_not_replace_a_file_that_appears_while_encoding(tmp_path, monkeypatch):
+    """Without overwrite, a file created between the check and the final rename is kept."""
+    out = tmp_path / "o.png"
+    original = Image.Image.save
+
+    def racing(self, fp, format=None, **params):
+        original(self, fp, format=format, **params)
+        if not isinstance(fp, io.BytesIO):
+            out.write_bytes(b"another process's picture")
+
+    monkeypatch.setattr(Image.Image, "save", racing)
+    with pytest.raises(OutputExistsError, match="appeared while"):
+        save_image(torch.rand(1, 3, 4, 4), out)
+    assert out.read_bytes() == b"another process's picture"
+    assert [p.name for p in tmp_path.iterdir()] == ["o.png"]
+    monkeypatch.setattr(Image.Image, "save", original)
+    save_image(torch.rand(1, 3, 4, 4), out, overwrite=True)
+    assert out.read_bytes().startswith(b"\x89PNG")
