@@ -315,3 +315,109 @@ def test_file_inputs_are_keyed_by_their_bytes_without_decoding(tmp_path, monkeyp
     before = cache.stylize_key(photo, photo, **KW)
     Image.new("RGB", (40, 30), (10, 20, 31)).save(photo)
     assert cache.stylize_key(photo, photo, **KW) != before
+
+
+# A class: two kernels at once on one cache folder and one shared TORCH_HOME
+
+CLASS_RUN = """
+import json, os, sys, tempfile
+from pathlib import Path
+import torch
+from nst_teach import StyleObjective, VGG19Features, atomic, cache, weights
+
+torch_home = Path(os.environ["TORCH_HOME"]).resolve()
+if sys.argv[1] == "read-only":  # the second student cannot write the instructor's TORCH_HOME
+    real_mkstemp, real_mkdir = tempfile.mkstemp, Path.mkdir
+
+    def refuse(path):
+        if Path(path).resolve().is_relative_to(torch_home):
+            raise PermissionError(13, "Permission denied", str(path))
+
+    def mkstemp(*args, dir=None, **kwargs):
+        refuse(dir)
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    def mkdir(self, *args, **kwargs):
+        refuse(self)
+        return real_mkdir(self, *args, **kwargs)
+
+    atomic.tempfile.mkstemp = mkstemp
+    Path.mkdir = mkdir
+weights.IMAGENET_SHA256 = sys.argv[2]
+"""
+CLASS_BODY = """
+g = torch.Generator().manual_seed(0)
+c, s = torch.rand(1, 3, 32, 32, generator=g), torch.rand(1, 3, 32, 32, generator=g)
+vgg = VGG19Features(["relu1_1", "relu2_1"], weights="imagenet", normalize=True)
+objective = StyleObjective(vgg, c, s, content_layers=["relu2_1"], style_layers=["relu1_1"])
+run = cache.cached_optimize(objective, c, steps=5, progress=False)
+report = {"source": vgg.weights_source, "sum": float(run.image.double().sum()), "evals": run.evals}
+"""
+
+
+def test_two_students_at_once_on_one_cache_and_a_shared_torch_home(tmp_path, monkeypatch):
+    """Two kernels run one cached optimisation at once: one may write the shared TORCH_HOME
+    (the normalisation means), the other may not (simulated: its writes there are refused);
+    both use the shared ImageNet file, both get the uncached result, nothing partial stays."""
+    import json
+    import subprocess
+    import sys
+
+    from nst_teach import weights
+    from nst_teach.vgg import LAYER_INDEX, build_vgg19_features
+
+    torch_home = tmp_path / "torch"
+    checkpoints = torch_home / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    torch.manual_seed(7)
+    feats = build_vgg19_features(LAYER_INDEX["relu2_1"] + 1)
+    path = checkpoints / weights.IMAGENET_FILENAME
+    torch.save({f"features.{k}": v for k, v in feats.state_dict().items()}, path)
+    path.chmod(0o644)
+    digest = weights.sha256_of(path)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "TORCH_HOME": str(torch_home),
+        "NST_TEACH_CACHE_DIR": str(tmp_path / "cache"),
+        "NST_TEACH_OFFLINE": "1",
+        "OMP_NUM_THREADS": "1",
+    }
+    env.pop("NST_TEACH_CACHE", None)
+
+    def start(mode):
+        script = CLASS_RUN + CLASS_BODY + "print(json.dumps(report))"
+        return subprocess.Popen(
+            [sys.executable, "-c", script, mode, digest],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    students = [start("writable"), start("read-only")]
+    reports = []
+    for proc in students:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    from nst_teach import StyleObjective, VGG19Features, normalize
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "elsewhere"))  # nothing shared: computed
+    monkeypatch.setenv("NST_TEACH_CACHE", "0")
+    monkeypatch.setattr(torch.hub, "_hub_dir", None)
+    monkeypatch.setattr(weights, "IMAGENET_SHA256", digest)
+    monkeypatch.setattr(weights, "imagenet_weights_path", lambda: path)
+    normalize.clear_memory_cache()
+    namespace = {"torch": torch, "cache": cache, "VGG19Features": VGG19Features}
+    namespace["StyleObjective"] = StyleObjective
+    exec(CLASS_BODY, namespace)
+    want = namespace["report"]
+    normalize.clear_memory_cache()
+    for report in reports:
+        assert report["source"].startswith("imagenet") and "normalised" in report["source"]
+        assert report["evals"] == 5
+        assert report["sum"] == pytest.approx(want["sum"], rel=1e-5)
+    leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith((".tmp", ".partial"))]
+    assert leftovers == []
+    assert len(list((tmp_path / "cache").glob("optimize-*.pt"))) == 1
