@@ -18,6 +18,7 @@ import math
 import os
 import tempfile
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -51,6 +52,11 @@ _ORIENTATION = {
 
 class OutputExistsError(FileExistsError, ValueError):
     """The output file exists and overwriting was not asked for."""
+
+
+class MultiFrameWarning(UserWarning):
+    """An image file holds several frames (an animated GIF, a multi-page TIFF): the first
+    is used."""
 
 
 class OutputNotWritableError(PermissionError, ValueError):
@@ -104,10 +110,17 @@ def _to_rgb_array(img: Image.Image, bits: int | None = None) -> np.ndarray:
         arr = np.clip(np.asarray(img, dtype=np.float32), 0.0, 1.0)
         return np.repeat(arr[..., None], 3, axis=2)
     if _has_transparency(img):
-        rgba = img.convert("RGBA")  # honours tRNS of L, RGB and P images
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(white, rgba)
+        img = _on_white(img)
     return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def _on_white(img: Image.Image) -> Image.Image:
+    r"""An 8-bit image with transparency composited on white, as RGB:
+    :math:`c = \alpha\, c_{\text{image}} + (1 - \alpha) \cdot 255`."""
+    rgba = img if img.mode == "RGBA" else img.convert("RGBA")  # honours tRNS of L, RGB, P
+    white = Image.new("RGB", rgba.size, (255, 255, 255))
+    white.paste(rgba, mask=rgba)  # blends by the alpha channel, no full-size RGBA copy
+    return white
 
 
 def image_to_tensor(img: Image.Image, bits: int | None = None) -> Tensor:
@@ -235,7 +248,17 @@ def _decode(p: Path, size: int | None, cover: tuple[int, int] | None) -> Tensor:
         bits = _bits_per_sample(img)
         if need is not None and img.format == "JPEG":
             img.draft(img.mode, need)  # DCT scaling: decodes at 1/2, 1/4 or 1/8 of the size
+        frames = getattr(img, "n_frames", 1)
+        if isinstance(frames, int) and frames > 1:
+            warnings.warn(
+                f"image file '{p}' holds {frames} frames (an animation or pages); "
+                "only the first is used",
+                MultiFrameWarning,
+                stacklevel=4,
+            )
         img.load()
+        if need is not None and _has_transparency(img) and not img.mode.startswith(("I", "F")):
+            img = _on_white(img)  # composited first: reduced as RGB, as a full decode shows it
         if need is not None and not _has_transparency(img):
             img = _reduce(img, need)
         if orientation in _ORIENTATION:
