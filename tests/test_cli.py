@@ -282,3 +282,24 @@ def test_sigterm_during_a_save_leaves_no_temporary_file(pics, tmp_path, capsys, 
     assert main(["stylize", str(content), str(style), "-o", str(out), *TINY]) == 130
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content.png", "style.jpg"]
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_doctor_does_not_call_an_unreadable_weights_file_cached(tmp_path, capsys, monkeypatch):
+    import os
+
+    from nst_teach import weights
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    path = weights.imagenet_weights_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"x")
+    real = os.access
+    monkeypatch.setattr(
+        weights.os, "access", lambda p, mode: False if str(p) == str(path) else real(p, mode)
+    )  # what a file of mode 0600 owned by the instructor is to a student
+    assert main(["doctor"]) == 0
+    report = capsys.readouterr().out
+    assert any(
+        line.startswith("imagenet weights cached") and line.split()[-1] == "no"
+        for line in report.splitlines()
+    ), report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import numpy as np
 import pytest
@@ -210,3 +211,39 @@ def test_an_animation_says_that_its_first_frame_is_used(tmp_path):
     with pytest.warns(MultiFrameWarning, match=r"anim.gif' holds 2 frames.*first"):
         t = load_image(path)
     assert float(t[0, 0].mean()) > 0.9
+
+
+@pytest.mark.parametrize("failure", [OSError("No space left on device"), KeyboardInterrupt()])
+def test_failed_save_leaves_old_file(tmp_path, monkeypatch, failure):
+    """A save that fails half-way (full disk, Ctrl-C) leaves the old file as it was."""
+    out = tmp_path / "o.png"
+    out.write_bytes(b"precious")
+    original = Image.Image.save
+
+    def half_then_fail(self, fp, format=None, **params):
+        if isinstance(fp, io.BytesIO):  # a trial encode in memory
+            return original(self, fp, format=format, **params)
+        with open(fp, "wb") as f:
+            f.write(b"\x89PNG half")
+        raise failure
+
+    monkeypatch.setattr(Image.Image, "save", half_then_fail)
+    with pytest.raises(type(failure)):
+        save_image(torch.rand(1, 3, 4, 4), out, overwrite=True)
+    assert out.read_bytes() == b"precious"
+    assert [p.name for p in tmp_path.iterdir()] == ["o.png"]  # no temporary file left
+
+
+def test_save_replaces_and_keeps_permissions(tmp_path):
+    """A successful overwrite replaces the file whole and keeps its permission bits."""
+    out = tmp_path / "o.png"
+    out.write_bytes(b"old")
+    out.chmod(0o640)
+    img = torch.rand(1, 3, 5, 7)
+    save_image(img, out, overwrite=True)
+    assert (out.stat().st_mode & 0o777) == 0o640
+    assert torch.allclose(load_image(out), img, atol=1 / 255)
+    fresh = save_image(img, tmp_path / "new.jpg")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (fresh.stat().st_mode & 0o777) == 0o666 & ~umask

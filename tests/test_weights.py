@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from nst_teach import weights
+from nst_teach.cli import main
 from nst_teach.stylize import get_extractor
 from nst_teach.vgg import VGG19Features
 
@@ -136,3 +137,45 @@ def test_the_whole_digest_is_compared_when_known(tmp_path, monkeypatch):
     weights.reset_download_state()
     monkeypatch.setattr(weights, "IMAGENET_SHA256", digest)
     assert weights.verify_weights_file(path) is True
+
+
+@pytest.fixture
+def pics(tmp_path):
+    from PIL import Image
+
+    content, style = tmp_path / "content.png", tmp_path / "style.png"
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(content)
+    Image.new("RGB", (50, 50), (30, 30, 200)).save(style)
+    return content, style
+
+
+TINY = ["--size", "32", "--steps", "3", "--weights", "random", "--quiet"]
+SHALLOW = ["--style-layers", "conv1_1,conv2_1", "--content-layers", "conv2_1"]
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("nst-teach: error: "), err
+    return err
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"features.0.weight": "not a tensor", "features.0.bias": torch.zeros(64)},
+        {"features.0.weight": torch.zeros(64, 3, 3, 3), "features.0.bias": [0.0] * 64},
+        {0: torch.zeros(3), "features.0.weight": torch.zeros(64, 3, 3, 3)},
+        [torch.zeros(3)],
+    ],
+)
+def test_weights_file_with_non_tensor_entry_is_one_line(pics, tmp_path, capsys, state):
+    """A weights file whose entries are not all tensors is refused in one line."""
+    content, style = pics
+    weights = tmp_path / "bad.pth"
+    torch.save(state, weights)
+    out = tmp_path / "o.png"
+    args = ["stylize", str(content), str(style), "-o", str(out), *TINY, "--weights", str(weights)]
+    assert main([*args, *SHALLOW]) == 2
+    err = _one_line_error(capsys)
+    assert "bad.pth" in err
+    assert not out.exists()
