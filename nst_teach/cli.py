@@ -7,11 +7,14 @@ Bad input ends with one line on stderr naming the input and the problem, and exi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import platform
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +29,32 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_BAD_INPUT, f"nst-teach: error: {message} (see {self.prog} --help)\n")
+
+
+#: torch's generators take seeds of 64 bits.
+MAX_SEED = 2**64 - 1
+
+
+def _seed(text: str) -> int:
+    """``--seed``: an integer that torch's generator takes, 0 to 2**64 - 1.
+
+    Examples:
+        >>> _seed("7")
+        7
+        >>> _seed(str(2**64))
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: --seed must be an integer from 0 to 2**64 - 1, not 18446744073709551616
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be an integer, not {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"--seed must be an integer from 0 to 2**64 - 1, not {value}"
+        )
+    return value
 
 
 def _names(text: str) -> list[str]:
@@ -94,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--tv-weight", type=float, default=0.0, help="total-variation weight")
     st.add_argument("--weights", default="imagenet", help="imagenet, random, or a .pth file")
     st.add_argument("--pooling", choices=["max", "avg"], default="max")
-    st.add_argument("--seed", type=int, default=0)
+    st.add_argument("--seed", type=_seed, default=0, help="0 to 2**64 - 1")
     st.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     st.add_argument("--json", action="store_true", help="print one JSON line of results")
     st.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -224,15 +253,25 @@ def _inputs(*specs: str) -> list[str]:
 
 
 def _stylize_and_save(
-    output: Path, content: str, style: str, quiet_warnings: bool, **options: object
-) -> StyleResult:
-    """Run :func:`stylize`, pass its warnings on (one line each), save the image atomically.
+    output: Path,
+    content: str,
+    style: str,
+    quiet_warnings: bool,
+    overwrite: bool = False,
+    next_name: Callable[[], Path] | None = None,
+    **options: object,
+) -> tuple[StyleResult, Path]:
+    """Run :func:`stylize`, pass its warnings on (one line each), save the image atomically;
+    return the result and where it went.
 
-    A loss that is not finite at the first evaluation raises (nothing is saved); one that
-    turns non-finite later keeps the last finite image, which is saved, and the caller
-    reports the error.
+    Without ``overwrite`` an output file that appeared during the run is not replaced: the
+    save fails (:class:`~nst_teach.images.OutputExistsError`), or, for a name the command
+    chose itself (``next_name``), the image goes to the next free name, so that two runs at
+    once keep both pictures. A loss that is not finite at the first evaluation raises
+    (nothing is saved); one that turns non-finite later keeps the last finite image, which
+    is saved, and the caller reports the error.
     """
-    from .images import save_image
+    from .images import OutputExistsError, save_image
     from .optimize import NonFiniteLossWarning
     from .stylize import stylize
 
@@ -244,8 +283,14 @@ def _stylize_and_save(
             continue  # reported as the error, after saving
         if not quiet_warnings:
             print(f"nst-teach: warning: {w.message}", file=sys.stderr)
-    save_image(result.image, output, overwrite=True)
-    return result
+    while True:
+        try:
+            save_image(result.image, output, overwrite=overwrite)
+            return result, output
+        except OutputExistsError:
+            if next_name is None:
+                raise
+            output = next_name()
 
 
 def _non_finite_exit(result: StyleResult, output: Path) -> int:
@@ -264,11 +309,12 @@ def _run_stylize(args: argparse.Namespace) -> int:
     output = check_output_path(
         args.output, overwrite=args.force, inputs=_inputs(args.content, args.style)
     )
-    result = _stylize_and_save(
+    result, output = _stylize_and_save(
         output,
         args.content,
         args.style,
         quiet_warnings=False,
+        overwrite=args.force,
         size=args.size,
         steps=args.steps,
         alpha=args.alpha,
@@ -323,11 +369,13 @@ def _run_demo(args: argparse.Namespace) -> int:
         overwrite=args.force,
         inputs=_inputs(args.content, args.style),
     )
-    result = _stylize_and_save(
+    result, output = _stylize_and_save(
         output,
         args.content,
         args.style,
         quiet_warnings=False,
+        overwrite=args.force,
+        next_name=None if args.output else lambda: _unique_path("nst_teach_demo"),
         size=args.size,
         steps=args.steps,
         progress=not args.quiet,
@@ -540,6 +588,28 @@ def _run_references(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into ``KeyboardInterrupt`` while a command runs (in the main thread),
+    so that a download or a save being written removes its temporary file, as on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):  # no signals here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``nst-teach``; returns the exit status."""
     parser = build_parser()
@@ -556,7 +626,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "references": _run_references,
     }
     try:
-        return handlers[args.command](args)
+        with _terminate_as_interrupt():
+            return handlers[args.command](args)
     except (ValueError, OSError) as exc:
         message = " ".join(str(exc).split())  # one line, whatever the exception's text
         print(f"nst-teach: error: {message}", file=sys.stderr)

@@ -18,6 +18,7 @@ import math
 import os
 import tempfile
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch import Tensor
+
+from .atomic import remove_stale
 
 PathLike = str | os.PathLike[str]
 
@@ -49,6 +52,11 @@ _ORIENTATION = {
 
 class OutputExistsError(FileExistsError, ValueError):
     """The output file exists and overwriting was not asked for."""
+
+
+class MultiFrameWarning(UserWarning):
+    """An image file holds several frames (an animated GIF, a multi-page TIFF): the first
+    is used."""
 
 
 class OutputNotWritableError(PermissionError, ValueError):
@@ -102,10 +110,17 @@ def _to_rgb_array(img: Image.Image, bits: int | None = None) -> np.ndarray:
         arr = np.clip(np.asarray(img, dtype=np.float32), 0.0, 1.0)
         return np.repeat(arr[..., None], 3, axis=2)
     if _has_transparency(img):
-        rgba = img.convert("RGBA")  # honours tRNS of L, RGB and P images
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(white, rgba)
+        img = _on_white(img)
     return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def _on_white(img: Image.Image) -> Image.Image:
+    r"""An 8-bit image with transparency composited on white, as RGB:
+    :math:`c = \alpha\, c_{\text{image}} + (1 - \alpha) \cdot 255`."""
+    rgba = img if img.mode == "RGBA" else img.convert("RGBA")  # honours tRNS of L, RGB, P
+    white = Image.new("RGB", rgba.size, (255, 255, 255))
+    white.paste(rgba, mask=rgba)  # blends by the alpha channel, no full-size RGBA copy
+    return white
 
 
 def image_to_tensor(img: Image.Image, bits: int | None = None) -> Tensor:
@@ -233,7 +248,17 @@ def _decode(p: Path, size: int | None, cover: tuple[int, int] | None) -> Tensor:
         bits = _bits_per_sample(img)
         if need is not None and img.format == "JPEG":
             img.draft(img.mode, need)  # DCT scaling: decodes at 1/2, 1/4 or 1/8 of the size
+        frames = getattr(img, "n_frames", 1)
+        if isinstance(frames, int) and frames > 1:
+            warnings.warn(
+                f"image file '{p}' holds {frames} frames (an animation or pages); "
+                "only the first is used",
+                MultiFrameWarning,
+                stacklevel=4,
+            )
         img.load()
+        if need is not None and _has_transparency(img) and not img.mode.startswith(("I", "F")):
+            img = _on_white(img)  # composited first: reduced as RGB, as a full decode shows it
         if need is not None and not _has_transparency(img):
             img = _reduce(img, need)
         if orientation in _ORIENTATION:
@@ -352,12 +377,14 @@ def save_image(image: Tensor, path: PathLike, overwrite: bool = False) -> Path:
     Args:
         image: the image; values outside :math:`[0, 1]` are clipped.
         path: where to write it; its folder must exist.
-        overwrite: if false, an existing file raises :class:`OutputExistsError`.
+        overwrite: if false, an existing file raises :class:`OutputExistsError`, also one
+            that appears while the image is encoded (the final step refuses to replace it).
     """
     p = check_output_path(path, overwrite=overwrite)
     fmt = writer_format(p)
     picture = tensor_to_image(image)
     mode = (p.stat().st_mode & 0o7777) if p.exists() else _new_file_mode()
+    remove_stale(p.parent, f".{p.name}.*.tmp")  # left by a save that was killed
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -365,12 +392,42 @@ def save_image(image: Tensor, path: PathLike, overwrite: bool = False) -> Path:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, p)
+        if overwrite:
+            os.replace(tmp, p)
+        else:
+            _place_new(tmp, p)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     return p
+
+
+def _place_new(tmp: str, p: Path) -> None:
+    """Move ``tmp`` to ``p`` only if ``p`` does not exist, atomically (a hard link fails on an
+    existing name): a file that appeared during the run is never overwritten.
+
+    Raises:
+        OutputExistsError: ``p`` appeared meanwhile.
+    """
+    try:
+        os.link(tmp, p, follow_symlinks=False)
+    except FileExistsError:
+        raise OutputExistsError(
+            f"output file '{p}' appeared while the image was computed; pass --force to "
+            "overwrite it, or give another name"
+        ) from None
+    except OSError:  # a file system without hard links: claim the name, then replace it
+        try:
+            os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise OutputExistsError(
+                f"output file '{p}' appeared while the image was computed; pass --force to "
+                "overwrite it, or give another name"
+            ) from None
+        os.replace(tmp, p)
+        return
+    os.unlink(tmp)
 
 
 __all__ = [

@@ -17,7 +17,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import functools
-import os
 import sys
 import threading
 import time
@@ -156,7 +155,9 @@ def reuse_freed_memory() -> Iterator[bool]:
         >>> float(x), isinstance(applied, bool)
         (1048576.0, True)
     """
-    libc = None if os.environ.get("NST_TEACH_MALLOPT") == "0" else _glibc()
+    from .flags import env_flag
+
+    libc = _glibc() if env_flag("NST_TEACH_MALLOPT", default=True) else None
     if libc is None:
         yield False
         return

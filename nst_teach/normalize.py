@@ -57,12 +57,13 @@ Examples:
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
+
+from .atomic import atomic_torch_save
 
 #: Longer side, in pixels, of the calibration images.
 CALIBRATION_SIZE = 256
@@ -160,13 +161,10 @@ def _read_disk(path: Path) -> dict[str, Tensor]:
 
 
 def _write_disk(path: Path, entries: dict[str, Tensor]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        torch.save(entries, tmp)
-        tmp.replace(path)
-    except OSError:  # a read-only cache: the means stay in memory only
-        pass
+    """Store the means whole or not at all (:func:`~nst_teach.atomic.atomic_torch_save`): a
+    read-only shared folder, a full disk or a quota (torch raises ``RuntimeError``) leave
+    the means in memory only, and no temporary file."""
+    atomic_torch_save(entries, path)
 
 
 def calibrated_means(

@@ -159,7 +159,7 @@ class VGG19Features(nn.Module):
         wanted = self.features.state_dict()
         missing = [k for k in wanted if k not in feats]
         if missing:
-            raise ValueError(f"{source} lacks {', '.join(missing[:4])}")
+            raise ValueError(f"{source} lacks {', '.join(missing[:4])}: {_weights.FORMAT_HINT}")
         for key, value in wanted.items():
             if feats[key].shape != value.shape:
                 raise ValueError(

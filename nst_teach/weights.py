@@ -29,6 +29,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .atomic import remove_stale, umask
+
 #: torchvision's file name for the ImageNet-trained VGG-19 (``VGG19_Weights.IMAGENET1K_V1``).
 IMAGENET_FILENAME = "vgg19-dcbb9e9d.pth"
 #: Where torchvision downloads it from.
@@ -39,6 +41,15 @@ DOWNLOAD_TIMEOUT_S = 5.0
 RANDOM_SEED = 0
 #: After a failed download, seconds before another is tried (a connection may come back).
 RETRY_AFTER_S = 600.0
+#: The full SHA-256 of :data:`IMAGENET_FILENAME`, when known; ``None``: the 8 hex digits in its
+#: name are all that is published with it (torchvision's convention), and those are compared.
+IMAGENET_SHA256: str | None = None
+#: What a weights file must hold.
+FORMAT_HINT = (
+    "save torchvision's vgg19().state_dict() (or vgg19().features.state_dict()) with torch.save"
+)
+#: What to run when the ImageNet file is damaged or not the right one.
+REMEDY = "run: nst-teach weights --download --force"
 
 
 class _FallbackState:
@@ -69,12 +80,15 @@ def imagenet_weights_path() -> Path:
 
 
 def imagenet_weights_cached() -> bool:
-    """Whether the ImageNet VGG-19 file is already in the torch.hub cache."""
-    return imagenet_weights_path().is_file()
+    """Whether the ImageNet VGG-19 file is in the torch.hub cache and can be read."""
+    path = imagenet_weights_path()
+    return path.is_file() and os.access(path, os.R_OK)
 
 
 def _offline() -> bool:
-    return os.environ.get("NST_TEACH_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
+    from .flags import env_flag
+
+    return env_flag("NST_TEACH_OFFLINE")
 
 
 def download_imagenet_state_dict() -> dict[str, torch.Tensor]:
@@ -106,6 +120,7 @@ def _download(url: str, dest: Path, timeout: float, progress: bool | None = None
     connection only). ``progress``: a bar on stderr; ``None`` shows it on a terminal and in a
     notebook. Raises :class:`ChecksumMismatch` (nothing is kept) or another ``OSError``."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(dest.parent, f".{dest.name}.*.partial")  # left by a download that was killed
     prefix = dest.stem.rsplit("-", 1)[-1]
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".partial")
     try:
@@ -121,11 +136,13 @@ def _download(url: str, dest: Path, timeout: float, progress: bool | None = None
                     bar.update(len(chunk))
             if bar is not None:
                 bar.close()
-        if not digest.hexdigest().startswith(prefix):
+        if not _digest_matches(digest.hexdigest(), dest.name):
             raise ChecksumMismatch(
                 f"the file downloaded from {url} does not match its hash {prefix}"
             )
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp's 0600 would lock out the rest of a class
         os.replace(tmp, dest)
+        _VERIFIED[_identity(dest)] = True
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -165,9 +182,36 @@ def sha256_of(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+#: Verification results, by file identity (device, inode, size, modification time).
+_VERIFIED: dict[tuple[int, int, int, int], bool] = {}
+
+
+def _identity(path: str | os.PathLike[str]) -> tuple[int, int, int, int]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _digest_matches(digest: str, filename: str) -> bool:
+    """The whole SHA-256 when it is known (:data:`IMAGENET_SHA256`), else the name's prefix."""
+    if filename == IMAGENET_FILENAME and IMAGENET_SHA256:
+        return digest == IMAGENET_SHA256
+    return digest.startswith(hash_prefix(filename))
+
+
 def verify_weights_file(path: str | os.PathLike[str]) -> bool:
-    """Whether the file's SHA-256 starts with the prefix in its name."""
-    return sha256_of(path).startswith(hash_prefix(Path(path).name))
+    """Whether the file's SHA-256 matches (the whole digest where known, else its name's prefix).
+
+    The whole file is hashed once for each (device, inode, size, modification time) and the
+    answer remembered: a 548 MB file costs its hashing once per process, not once per load;
+    a file replaced or changed is hashed again.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    key = _identity(path)
+    if key not in _VERIFIED:
+        _VERIFIED[key] = _digest_matches(sha256_of(path), Path(path).name)
+    return _VERIFIED[key]
 
 
 def download_imagenet_weights(
@@ -209,15 +253,42 @@ def _warn_fallback(reason: str) -> None:
     warnings.warn(message, WeightsUnavailableWarning, stacklevel=4)
 
 
+def _why(exc: BaseException) -> str:
+    """An exception's text in one line, or its kind when the text is empty."""
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _read_imagenet_file(path: Path) -> dict[str, torch.Tensor]:
+    """Read and check the cached ImageNet file; ``ValueError`` (path and remedy) if unusable."""
+    try:
+        if not verify_weights_file(path):
+            raise ValueError("its SHA-256 does not match (damaged, or not the ImageNet file)")
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        check_state_dict(state, "it")
+        check_not_blank(state, "it")
+    except Exception as exc:  # unreadable, damaged, blank, not a state dict
+        raise ValueError(f"the cached file {path} cannot be used: {_why(exc)}; {REMEDY}") from exc
+    return state
+
+
 def load_imagenet_state_dict() -> tuple[dict[str, torch.Tensor] | None, str]:
     """Return ``(state_dict, description)``, or ``(None, reason)`` after warning (once for
-    each reason)."""
+    each reason).
+
+    The cached file is used only when its SHA-256 matches (:func:`verify_weights_file`,
+    remembered per file identity) and it holds a dict of tensors that are not all zero.
+    """
     path = imagenet_weights_path()
+    if path.is_dir():
+        reason = f"{path} is a directory, not the weights file; remove it and {REMEDY}"
+        _warn_fallback(reason)
+        return None, reason
     if path.is_file():
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # a damaged cache file is reported, not fatal
-            reason = f"the cached file {path} could not be read: {exc}"
+            state = _read_imagenet_file(path)
+        except ValueError as exc:  # a damaged or unreadable cache file is reported, not fatal
+            reason = str(exc)
             _warn_fallback(reason)
             return None, reason
         return state, f"imagenet (cached file {path})"
@@ -229,7 +300,7 @@ def load_imagenet_state_dict() -> tuple[dict[str, torch.Tensor] | None, str]:
         try:
             state = download_imagenet_state_dict()
         except Exception as exc:
-            reason = f"the download failed: {type(exc).__name__}: {exc}"
+            reason = f"the download failed: {type(exc).__name__}: {_why(exc)}"
             _STATE.download_failed, _STATE.failed_at = reason, time.monotonic()
         else:
             return state, f"imagenet (downloaded to {path})"
@@ -247,20 +318,48 @@ def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor
     try:
         state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise ValueError(f"weights file '{p}' is not a readable torch state dict: {exc}") from exc
-    if not isinstance(state, dict):
-        raise ValueError(f"weights file '{p}' does not hold a state dict")
+        raise ValueError(
+            f"weights file '{p}' is not a readable torch state dict: {_why(exc)}"
+        ) from exc
     check_state_dict(state, f"weights file '{p}'")
+    check_not_blank(state, f"weights file '{p}'")
     return state
 
 
-def check_state_dict(state: dict[str, torch.Tensor], source: str) -> None:
-    """Raise ``ValueError`` unless every key of ``state`` is a name and every value a tensor."""
+def check_state_dict(state: object, source: str) -> None:
+    """Raise ``ValueError`` unless ``state`` is a dict, every key a name and every value a tensor.
+
+    Examples:
+        >>> check_state_dict([torch.zeros(1)], "weights file 'w.pth'")
+        Traceback (most recent call last):
+        ...
+        ValueError: weights file 'w.pth' holds a list, not a state dict (a dict of tensors)
+    """
+    if not isinstance(state, dict):
+        raise ValueError(
+            f"{source} holds a {type(state).__name__}, not a state dict (a dict of tensors)"
+        )
+    if not state:
+        raise ValueError(f"{source} holds an empty state dict")
     for key, value in state.items():
         if not isinstance(key, str):
             raise ValueError(f"{source} has an entry whose key {key!r} is not a layer name")
         if not isinstance(value, torch.Tensor):
             raise ValueError(f"{source}: entry {key!r} is a {type(value).__name__}, not a tensor")
+
+
+def check_not_blank(state: dict[str, torch.Tensor], source: str) -> None:
+    """Raise ``ValueError`` when a convolution's weights are all zero (a blank or damaged file).
+
+    Examples:
+        >>> check_not_blank({"0.weight": torch.zeros(2, 3, 3, 3)}, "it")
+        Traceback (most recent call last):
+        ...
+        ValueError: it: entry '0.weight' is all zeros (a blank or damaged file)
+    """
+    for key, value in state.items():
+        if key.endswith("weight") and value.numel() and not bool(value.any()):
+            raise ValueError(f"{source}: entry {key!r} is all zeros (a blank or damaged file)")
 
 
 def features_state_dict(state: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
@@ -275,7 +374,9 @@ def features_state_dict(state: dict[str, torch.Tensor], source: str) -> dict[str
         }
     if "0.weight" in state:
         return dict(state)
-    raise ValueError(f"{source} does not look like a VGG-19 state dict (no 'features.0.weight')")
+    raise ValueError(
+        f"{source} does not look like a VGG-19 state dict (no 'features.0.weight'): {FORMAT_HINT}"
+    )
 
 
 def init_random_(module: nn.Module, seed: int = RANDOM_SEED) -> None:
@@ -295,16 +396,19 @@ def reset_download_state() -> None:
     """Forget an earlier failed download and the warnings given (for tests)."""
     global _STATE
     _STATE = _FallbackState()
+    _VERIFIED.clear()
 
 
 __all__ = [
     "DOWNLOAD_TIMEOUT_S",
     "IMAGENET_FILENAME",
+    "ChecksumMismatch",
+    "IMAGENET_SHA256",
     "IMAGENET_URL",
     "RANDOM_SEED",
     "RETRY_AFTER_S",
-    "ChecksumMismatch",
     "WeightsUnavailableWarning",
+    "check_not_blank",
     "check_state_dict",
     "download_imagenet_state_dict",
     "download_imagenet_weights",

@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from nst_teach.cli import main
@@ -204,3 +205,101 @@ def test_usage_errors_are_one_line():
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "the following arguments are required" in proc.stderr
+
+
+def _stylize_that(monkeypatch, during):
+    """Replace the optimisation by a quick one that calls ``during()`` while it runs."""
+    import importlib
+
+    from nst_teach.stylize import StyleResult
+
+    module = importlib.import_module("nst_teach.stylize")
+
+    def quick(content, style, **kwargs):
+        during()
+        return StyleResult(
+            image=torch.rand(1, 3, 8, 8), history={"total": [1.0]}, evals=1, seconds=0.1,
+            weights="random (seed 0)", stopped_early=None, settings={}, stop_reason=None,
+        )  # fmt: skip
+
+    monkeypatch.setattr(module, "stylize", quick)
+
+
+def test_output_that_appears_during_the_run_is_kept(pics, tmp_path, capsys, monkeypatch):
+    content, style = pics
+    out = tmp_path / "out.png"
+    _stylize_that(monkeypatch, lambda: out.write_bytes(b"a classmate's picture"))
+    assert main(["stylize", str(content), str(style), "-o", str(out), *TINY]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "already exists" in err and "--force" in err
+    assert out.read_bytes() == b"a classmate's picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content.png", "out.png", "style.jpg"]
+
+
+def test_two_demos_at_once_keep_both_pictures(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "nst_teach_demo.png"
+    _stylize_that(monkeypatch, lambda: other.write_bytes(b"the other demo's picture"))
+    assert main(["demo", "--size", "32", "--steps", "2", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "nst_teach_demo-1.png" in out
+    assert other.read_bytes() == b"the other demo's picture"
+    with Image.open(tmp_path / "nst_teach_demo-1.png") as img:
+        assert img.size == (8, 8)
+
+
+@pytest.mark.parametrize("seed", [str(2**64), "-1", "x"])
+def test_seed_out_of_range_is_refused_first(pics, tmp_path, capsys, monkeypatch, seed):
+    content, style = pics
+    _stylize_that(monkeypatch, lambda: pytest.fail("the run started"))
+    code = main(
+        ["stylize", str(content), str(style), "-o", str(tmp_path / "o.png"), "--seed", seed]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--seed" in err and "Overflow" not in err
+
+
+def test_sigterm_during_a_save_leaves_no_temporary_file(pics, tmp_path, capsys, monkeypatch):
+    import os
+    import signal
+
+    content, style = pics
+    out = tmp_path / "out.png"
+    _stylize_that(monkeypatch, lambda: None)
+    original = Image.Image.save
+
+    def terminated(self, fp, format=None, **params):
+        if not isinstance(fp, str | os.PathLike):
+            return original(self, fp, format=format, **params)
+        with open(fp, "wb") as f:
+            f.write(b"half")
+        os.kill(os.getpid(), signal.SIGTERM)
+        return None
+
+    monkeypatch.setattr(Image.Image, "save", terminated)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["stylize", str(content), str(style), "-o", str(out), *TINY]) == 130
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content.png", "style.jpg"]
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_doctor_does_not_call_an_unreadable_weights_file_cached(tmp_path, capsys, monkeypatch):
+    import os
+
+    from nst_teach import weights
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    path = weights.imagenet_weights_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"x")
+    real = os.access
+    monkeypatch.setattr(
+        weights.os, "access", lambda p, mode: False if str(p) == str(path) else real(p, mode)
+    )  # what a file of mode 0600 owned by the instructor is to a student
+    assert main(["doctor"]) == 0
+    report = capsys.readouterr().out
+    assert any(
+        line.startswith("imagenet weights cached") and line.split()[-1] == "no"
+        for line in report.splitlines()
+    ), report

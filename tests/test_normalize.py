@@ -93,3 +93,22 @@ def test_formula_on_a_tiny_network():
     assert torch.allclose(net[0].bias, b0 / c0)
     assert torch.allclose(net[2].weight, w2 * c0.view(1, -1, 1, 1) / c2.view(-1, 1, 1, 1))
     assert torch.allclose(net[2].bias, b2 / c2)
+
+
+@pytest.mark.parametrize(
+    "failure", [RuntimeError("[enforce fail at inline_container.cc] write failed"), OSError(28, "")]
+)
+def test_a_full_or_read_only_cache_keeps_the_means_in_memory(tmp_path, monkeypatch, failure):
+    """torch.save raising RuntimeError (a full disk, a quota) or OSError: no traceback, no
+    temporary file left, the network normalised all the same."""
+    from nst_teach import atomic
+
+    def half_then_fail(obj, f, *args, **kwargs):
+        f.write(b"half")
+        raise failure
+
+    monkeypatch.setattr(atomic.torch, "save", half_then_fail)
+    vgg = VGG19Features(["relu1_1"], weights="random", normalize=True)
+    assert vgg.normalized and "normalised" in vgg.weights_source
+    folder = tmp_path / "hub" / "nst_teach"
+    assert [p.name for p in folder.iterdir()] == []

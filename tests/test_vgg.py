@@ -133,8 +133,9 @@ def test_image_too_small_for_deepest_layer():
         vgg(torch.rand(1, 3, 15, 40))
 
 
-def _write_fake_imagenet_file(torch_home, seed: int = 7) -> dict[str, torch.Tensor]:
-    """A VGG-19 state dict in torchvision's format (features.* keys) at the cache path."""
+def _write_fake_imagenet_file(torch_home, monkeypatch, seed: int = 7) -> dict[str, torch.Tensor]:
+    """A VGG-19 state dict in torchvision's format (features.* keys) at the cache path, taken
+    for the ImageNet file (its SHA-256 made the expected one)."""
     torch.manual_seed(seed)
     feats = build_vgg19_features(LAYER_INDEX["conv2_1"] + 1)
     state = {f"features.{k}": v.clone() for k, v in feats.state_dict().items()}
@@ -142,12 +143,13 @@ def _write_fake_imagenet_file(torch_home, seed: int = 7) -> dict[str, torch.Tens
     path = torch_home / "hub" / "checkpoints" / nst_weights.IMAGENET_FILENAME
     path.parent.mkdir(parents=True)
     torch.save(state, path)
+    monkeypatch.setattr(nst_weights, "IMAGENET_SHA256", nst_weights.sha256_of(path))
     return state
 
 
 def test_imagenet_weights_read_from_torch_home(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    state = _write_fake_imagenet_file(tmp_path)
+    state = _write_fake_imagenet_file(tmp_path, monkeypatch)
 
     def no_download():
         raise AssertionError("a cached file must not be downloaded again")

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import os
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -112,3 +115,51 @@ def test_an_unreachable_server_is_one_line(server, hub, monkeypatch, capsys) -> 
     assert cli.main(["weights", "--download"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("nst-teach: error:") and "404" in err and "\n" not in err
+
+
+def test_download_leaves_socket_timeout_alone(monkeypatch):
+    """The download attempt does not change socket's default timeout for the process."""
+    import urllib.request
+
+    seen: list[object] = []
+
+    def fake_urlopen(*args, **kwargs):
+        seen.append((socket.getdefaulttimeout(), kwargs.get("timeout")))
+        raise OSError("no network in tests")
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(torch.hub, "urlopen", fake_urlopen, raising=False)
+    before = socket.getdefaulttimeout()
+    with pytest.raises(OSError):
+        weights.download_imagenet_state_dict()
+    assert socket.getdefaulttimeout() == before
+    assert seen and all(default == before for default, _ in seen)
+    assert all(timeout == weights.DOWNLOAD_TIMEOUT_S for _, timeout in seen)
+
+
+def test_downloaded_file_is_readable_by_the_class(server, hub, monkeypatch, capsys) -> None:
+    """The file gets 0666 less the umask (0644 here), not mkstemp's 0600."""
+    monkeypatch.setattr(weights, "IMAGENET_URL", f"{server}/vgg.pth")
+    monkeypatch.setattr(weights, "IMAGENET_FILENAME", f"vgg19-{PREFIX}.pth")
+    old = os.umask(0o022)
+    try:
+        assert cli.main(["weights", "--download"]) == 0
+    finally:
+        os.umask(old)
+    assert (hub / f"vgg19-{PREFIX}.pth").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_killed_download_leftover_is_removed(server, hub, monkeypatch, capsys) -> None:
+    """A hidden .partial an hour old (a download killed by SIGKILL) goes at the next download;
+    a fresh one (another download under way) stays."""
+    monkeypatch.setattr(weights, "IMAGENET_URL", f"{server}/vgg.pth")
+    monkeypatch.setattr(weights, "IMAGENET_FILENAME", f"vgg19-{PREFIX}.pth")
+    hub.mkdir(parents=True)
+    old = hub / f".vgg19-{PREFIX}.pth.abc123.partial"
+    fresh = hub / f".vgg19-{PREFIX}.pth.def456.partial"
+    old.write_bytes(b"x" * 100)
+    fresh.write_bytes(b"y")
+    hour_ago = time.time() - 7200
+    os.utime(old, (hour_ago, hour_ago))
+    assert cli.main(["weights", "--download"]) == 0
+    assert not old.exists() and fresh.exists()

@@ -176,3 +176,21 @@ def test_explorer_beta_is_automatic_until_the_slider_moves(tmp_path) -> None:
     assert fresh.beta_auto.value  # showing the beta used does not switch auto off
     fresh.beta.value = 1e5
     assert not fresh.beta_auto.value and fresh.settings()["beta"] == pytest.approx(1e5)
+
+
+@pytest.mark.parametrize("name", ["..", "/", "a/../../b.png", ""])
+def test_explorer_takes_an_upload_whatever_its_name(tmp_path, name) -> None:
+    explorer = StyleExplorer(size=32, steps=2, weights="random", save_dir=tmp_path)
+    explorer.upload.value = _upload(name, _png(12, 10, (0, 200, 0)))
+    assert explorer.own_photo is not None and tuple(explorer.own_photo.shape) == (1, 3, 10, 12)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_explorer_status_shows_an_upload_name_as_text(tmp_path) -> None:
+    explorer = StyleExplorer(size=32, steps=2, weights="random", save_dir=tmp_path)
+    name = "<img src=x onerror=alert(1)>.png"
+    explorer.upload.value = _upload(name, _png(12, 10, (0, 200, 0)))
+    assert "<img" not in explorer.status.value
+    assert "&lt;img src=x onerror=alert(1)&gt;.png (12x10)" in explorer.status.value
+    explorer.upload.value = _upload("<b>bad</b>.txt", b"not an image")
+    assert "<b>bad</b>" not in explorer.status.value and "&lt;b&gt;bad" in explorer.status.value

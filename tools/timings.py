@@ -232,7 +232,9 @@ def machine() -> str:
             if line.startswith("model name") and ":" in line:
                 cpu = line.split(":", 1)[1].strip()
                 break
-    offline = os.environ.get("NST_TEACH_OFFLINE", "") not in ("", "0")
+    from nst_teach.flags import env_flag
+
+    offline = env_flag("NST_TEACH_OFFLINE")
     return f"{cpu}, {os.cpu_count()} cores" + (", NST_TEACH_OFFLINE=1" if offline else "")
 
 

@@ -57,7 +57,84 @@ class ExerciseFailed(AssertionError):
 
 
 def _strict() -> bool:
-    return os.environ.get("NST_TEACH_STRICT_CHECKS", "").strip().lower() in {"1", "true", "yes"}
+    from ..flags import env_flag
+
+    return env_flag("NST_TEACH_STRICT_CHECKS")
+
+
+#: The diagnosis of a student function that changed one of the case tensors it was given.
+INPUT_CHANGED = (
+    "your function changed its input (argument {n}): compute a new tensor instead of "
+    "changing the one you were given (no in-place operations such as mul_, sub_, +=, x[...] =)"
+)
+
+
+class InputChangedError(Exception):
+    """The student's function changed an input it was given (the message says which)."""
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of the tensors in ``value`` (lists, tuples and dicts followed)."""
+    if isinstance(value, Tensor):
+        return value.detach().clone().requires_grad_(value.requires_grad)
+    if isinstance(value, list | tuple):
+        return type(value)(_copy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+            return False
+        a, b = a.detach(), b.detach()
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return False
+        return bool(
+            torch.equal(a.isnan(), b.isnan()) and torch.equal(a.nan_to_num(), b.nan_to_num())
+        )
+    if isinstance(a, list | tuple | dict):
+        if type(a) is not type(b) or len(a) != len(b):
+            return False
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        return all(_same(x, y) for x, y in zip(a, b))
+    return True
+
+
+def call_student(student: Callable[..., Any], *args: Any) -> Any:
+    """Call ``student`` on copies of ``args``; raise :class:`InputChangedError` if it changed one.
+
+    The checkers' own case tensors are never handed out, so a function that works in place
+    can neither fool a check nor spoil the cases of the next one.
+
+    Examples:
+        >>> x = torch.ones(2)
+        >>> call_student(lambda t: t * 2, x).tolist(), x.tolist()
+        ([2.0, 2.0], [1.0, 1.0])
+        >>> call_student(lambda t: t.mul_(2), x)
+        Traceback (most recent call last):
+        ...
+        nst_teach.exercises.core.InputChangedError: your function changed its input (argument 1): ...
+        >>> x.tolist()
+        [1.0, 1.0]
+    """
+    given = _copy(list(args))
+    saved = _copy(given)
+    got = student(*given)
+    for n, (now, before) in enumerate(zip(given, saved), start=1):
+        if not _same(now, before):
+            raise InputChangedError(tr(INPUT_CHANGED, n=n))
+    return got
+
+
+def _exception_text(exc: BaseException) -> str:
+    """``str(exc)``, or a placeholder when even that raises."""
+    try:
+        return str(exc)
+    except BaseException:
+        return tr("(its message could not be printed)")
 
 
 def _nice_factor(r: float) -> str:
@@ -143,8 +220,16 @@ class Exercise:
         """Check the student's answer and say what, if anything, is wrong."""
         try:
             problem = self.checker(answer)
-        except Exception as exc:  # the student's code raised
-            problem = tr("calling your code raised {kind}: {exc}", kind=type(exc).__name__, exc=exc)
+        except KeyboardInterrupt:
+            raise
+        except InputChangedError as exc:
+            problem = str(exc)
+        except BaseException as exc:
+            problem = tr(
+                "calling your code raised {kind}: {exc}",
+                kind=type(exc).__name__,
+                exc=_exception_text(exc),
+            )
         self.passed = problem is None
         if self.passed:
             print(tr("Correct: {name}.", name=tr(self.name)))
@@ -208,13 +293,28 @@ def function_checker(
     rtol: float = 1e-4,
     atol: float = 1e-6,
 ) -> Callable[[Callable[..., Any]], str | None]:
-    """A checker that calls the student's function and ``reference`` on each case."""
+    """A checker that calls ``reference`` and then the student's function on each case.
+
+    The reference is computed first, on copies; the student gets copies too
+    (:func:`call_student`), and a function that changes its input is told so.
+
+    Examples:
+        >>> check = function_checker(lambda F: F @ F.T, [(torch.ones(2, 3),)])
+        >>> check(lambda F: F.mul_(2) @ F.T)
+        Traceback (most recent call last):
+        ...
+        nst_teach.exercises.core.InputChangedError: your function changed its input (argument 1): ...
+        >>> check(lambda F: F @ F.T) is None
+        True
+    """
 
     def check(student: Callable[..., Any]) -> str | None:
         if not callable(student):
             return tr("expected a function, got {kind}", kind=type(student).__name__)
         for args in cases:
-            problem = diagnose(student(*args), reference(*args), rtol=rtol, atol=atol)
+            want = reference(*_copy(tuple(args)))
+            got = call_student(student, *args)
+            problem = diagnose(got, want, rtol=rtol, atol=atol)
             if problem is not None:
                 shapes = ", ".join(str(tuple(a.shape)) for a in args if isinstance(a, Tensor))
                 return f"{problem}{tr(SHAPES_SUFFIX)}{shapes}{tr(SHAPES_END)}"

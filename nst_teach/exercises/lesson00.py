@@ -19,7 +19,7 @@ from torch import Tensor
 
 from ..extras.architecture import layer_table
 from ..losses import feature_matrix
-from .core import Exercise, diagnose, function_checker, tr
+from .core import Exercise, call_student, diagnose, function_checker, tr
 
 
 def _conv3_1_positions() -> int:
@@ -70,7 +70,7 @@ def _check_flatten(student: Any) -> str | None:
     if not callable(student):
         return tr("expected a function, got {kind}", kind=type(student).__name__)
     act = _CASES[0][0]
-    got = student(act)
+    got = call_student(student, act)
     if isinstance(got, Tensor) and got.shape == (act.shape[2] * act.shape[3], act.shape[1]):
         return tr(
             "your matrix has shape {shape}: that is M x N; the paper's F^l is "

@@ -22,7 +22,7 @@ from torch import Tensor
 
 from ..losses import content_loss as _content_loss
 from ..losses import content_loss_grad as _content_loss_grad
-from .core import Exercise, function_checker, tr, with_notes
+from .core import Exercise, call_student, function_checker, tr, with_notes
 
 _g = torch.Generator().manual_seed(2)
 #: Test cases: feature matrices (N, M) and activations (1, N, H, W).
@@ -67,7 +67,7 @@ def _check_content_loss(student: Any) -> str | None:
     if problem is None:
         return None
     try:
-        answers = [student(F, P) for F, P in CASES]
+        answers = [call_student(student, F, P) for F, P in CASES]
     except Exception:
         return problem
     for i in range(len(_mean_forms(*CASES[0]))):
@@ -114,7 +114,7 @@ def _check_relu_grad(student: Any) -> str | None:
     if problem is None:
         return None
     pre, target = CASES[0]
-    got = student(pre, target)
+    got = call_student(student, pre, target)
     if isinstance(got, Tensor) and got.shape == pre.shape:
         if torch.allclose(got, torch.relu(pre) - target, atol=1e-6):
             return tr("you forgot the case split: where Z < 0 the ReLU passes no gradient back")

@@ -23,7 +23,7 @@ from torch import Tensor
 
 from ..losses import gram_matrix, style_layer_loss_grad
 from ..losses import style_layer_loss as _style_layer_loss
-from .core import Exercise, function_checker, tr, with_notes
+from .core import Exercise, call_student, function_checker, tr, with_notes
 
 _g = torch.Generator().manual_seed(3)
 
@@ -44,7 +44,7 @@ def _check_gram(student: Any) -> str | None:
     if not callable(student):
         return tr("expected a function, got {kind}", kind=type(student).__name__)
     (F,) = F_CASES[0]
-    got = student(F)
+    got = call_student(student, F)
     if isinstance(got, Tensor) and got.shape == (F.shape[1], F.shape[1]):
         return tr(
             "your matrix is {shape}, M x M: you computed F^T F (positions x "

@@ -28,7 +28,7 @@ import torch
 from torch import Tensor
 
 from ..losses import content_loss, gram_matrix, style_loss
-from .core import Exercise, diagnose, tr, with_notes
+from .core import Exercise, call_student, diagnose, tr, with_notes
 
 # ---------------------------------------------------------------- 4.1 the total loss, Eq. (7)
 
@@ -66,8 +66,8 @@ def _diagnose_total(student: Callable[..., Any]) -> str | None:
     if not callable(student):
         return tr("expected a function, got {kind}", kind=type(student).__name__)
     for feats, targets, grams, alpha, beta in _total_cases():
-        got = student(feats, targets, grams, alpha, beta)
         want = _total_reference(feats, targets, grams, alpha, beta)
+        got = call_student(student, feats, targets, grams, alpha, beta)
         problem = diagnose(got, want, rtol=1e-6)
         if problem is not None:
             return problem
@@ -190,8 +190,9 @@ def _diagnose_two_loop(student: Callable[..., Any]) -> str | None:
         s_list = [torch.randn(n, generator=g, dtype=torch.float64) for _ in range(m)]
         y_list = [hess @ s for s in s_list]  # exact curvature pairs
         grad = torch.randn(n, generator=g, dtype=torch.float64)
-        got = student(grad, list(s_list), list(y_list))
-        problem = diagnose(got, lbfgs_direction(grad, s_list, y_list), rtol=1e-8)
+        want = lbfgs_direction(grad, list(s_list), list(y_list))
+        got = call_student(student, grad, list(s_list), list(y_list))
+        problem = diagnose(got, want, rtol=1e-8)
         if problem is not None:
             return problem
     return None

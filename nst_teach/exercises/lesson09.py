@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from ..lab.widgets import feature_map_image
-from .core import Exercise, function_checker, tr
+from .core import Exercise, call_student, function_checker, tr
 
 _g = torch.Generator().manual_seed(6)
 _act = torch.randn(1, 5, 4, 6, generator=_g, dtype=torch.float64)
@@ -36,7 +36,7 @@ def _check_feature_map(student: Callable[..., Any]) -> str | None:
     problem = function_checker(feature_map_image, [(_act, 0), (_act, 3)])(student)
     if problem is None:
         return None
-    shape = getattr(student(_act, 0), "shape", None)
+    shape = getattr(call_student(student, _act, 0), "shape", None)
     if shape is not None and tuple(shape) != tuple(_act[:, :1].shape):
         return tr("{problem}: keep the batch and channel axes, (1, 1, H, W)", problem=problem)
     return tr("{problem}: subtract the channel's minimum, divide by its max - min", problem=problem)

@@ -29,7 +29,7 @@ import torch
 
 from ..extras.adain import EPS, channel_mean_std
 from ..extras.adain import adain as _adain
-from .core import Exercise, diagnose, function_checker, tr
+from .core import Exercise, call_student, diagnose, function_checker, tr
 
 
 def _conv_reference(c_in: int, c_out: int, k: int, h: int, w: int) -> int:
@@ -86,10 +86,10 @@ _y = 2.0 + 3.0 * torch.randn(2, 3, 6, 6, generator=_g, dtype=torch.float64)
 def _check_mean_std(student: Callable[..., Any]) -> str | None:
     if not callable(student):
         return tr("expected a function, got {kind}", kind=type(student).__name__)
-    out = student(_x)
+    mu, sd = channel_mean_std(_x, EPS)
+    out = call_student(student, _x)
     if not isinstance(out, tuple | list) or len(out) != 2:
         return tr("return two tensors: (mean, std)")
-    mu, sd = channel_mean_std(_x, EPS)
     problem = diagnose(out[0], mu)
     if problem is not None:
         return tr(

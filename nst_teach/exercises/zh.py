@@ -33,6 +33,12 @@ ZH: dict[str, str] = {
     "Hint: {hint}": "提示：{hint}",
     "Solution:\n{solution}": "答案：\n{solution}",
     "calling your code raised {kind}: {exc}": "调用你的代码时抛出了 {kind}：{exc}",
+    "(its message could not be printed)": "（它的消息无法打印）",
+    "your function changed its input (argument {n}): compute a new tensor instead of "
+    "changing the one you were given (no in-place operations such as mul_, sub_, +=, x[...] =)": (
+        "你的函数修改了它的输入（第 {n} 个参数）：请计算一个新的张量，不要修改传给你的张量"
+        "（不要用 mul_、sub_、+=、x[...] = 这类原地操作）"
+    ),
     # core: diagnoses
     "your function returned None: did you forget `return`?": (
         "你的函数返回了 None：是不是忘了写 `return`？"

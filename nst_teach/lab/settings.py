@@ -9,8 +9,6 @@ Examples:
 
 from __future__ import annotations
 
-import os
-
 #: The default setting, for a student on a laptop CPU.
 DEFAULT = {"size": 256, "steps": 200}
 #: The fast setting, for continuous integration.
@@ -19,7 +17,9 @@ FAST = {"size": 64, "steps": 12}
 
 def fast_mode() -> bool:
     """Whether ``NST_TEACH_FAST`` asks for the small, fast setting."""
-    return os.environ.get("NST_TEACH_FAST", "").strip().lower() in {"1", "true", "yes", "on"}
+    from ..flags import env_flag
+
+    return env_flag("NST_TEACH_FAST")
 
 
 def lesson_settings() -> dict[str, int]:

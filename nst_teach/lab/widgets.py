@@ -19,6 +19,7 @@ Examples:
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import tempfile
@@ -34,13 +35,26 @@ from matplotlib.figure import Figure
 from PIL import Image as PILImage
 from torch import Tensor
 
-from ..images import load_image, resize_long_side, save_image
+from ..images import OutputExistsError, load_image, resize_long_side, save_image
 from ..layers import LAYER_NAMES, PAPER_CONTENT_LAYERS, PAPER_STYLE_LAYERS
 from ..samples import SAMPLE_NAMES, sample_image
 from ..stylize import DEFAULT_BETA, INITS, StyleResult, cached_extractor, stylize
 from .plotting import COLORS, STYLE, _prepare_fonts, to_numpy_image
 from .plotting import label as figure_label
 from .settings import lesson_settings
+
+
+def _upload_file_name(name: str) -> str:
+    """A safe file name for an upload: ``upload`` plus its suffix when that is plain (the
+    student's name may be ``..``, ``/`` or hold anything).
+
+    Examples:
+        >>> _upload_file_name("holiday.JPG"), _upload_file_name(".."), _upload_file_name("a.<b>")
+        ('upload.jpg', 'upload', 'upload')
+    """
+    suffix = Path(name.replace("\\", "/")).suffix.lower()
+    return "upload" + suffix if suffix[1:].isalnum() and len(suffix) <= 6 else "upload"
+
 
 #: The content dropdown's entry for a photo the student uploaded.
 OWN_PHOTO = "your photo"
@@ -335,13 +349,14 @@ class StyleExplorer:
             return None
         upload = files[-1]
         name = str(upload.get("name", "upload"))
+        shown = html.escape(name)  # the name is the student's: never markup in the status
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(name).name
-            path.write_bytes(bytes(upload["content"]))
+            path = Path(tmp) / _upload_file_name(name)
             try:
+                path.write_bytes(bytes(upload["content"]))
                 photo = load_image(path)
             except (ValueError, OSError) as exc:
-                self.status.value = f"<b>Cannot use {name}:</b> {exc}"
+                self.status.value = f"<b>Cannot use {shown}:</b> {html.escape(str(exc))}"
                 return None
         if max(photo.shape[-2:]) > 512:  # a phone's photo: the largest size the dropdown offers
             photo = resize_long_side(photo, 512)
@@ -353,7 +368,7 @@ class StyleExplorer:
         else:
             self.content.value = OWN_PHOTO  # the observer redraws the preview
         height, width = photo.shape[-2:]
-        self.status.value = f"Content: your photo {name} ({width}x{height}). Press <b>Run</b>."
+        self.status.value = f"Content: your photo {shown} ({width}x{height}). Press <b>Run</b>."
         return photo
 
     def save(self, button: object = None) -> Path | None:
@@ -364,11 +379,16 @@ class StyleExplorer:
             return None
         self.save_dir.mkdir(parents=True, exist_ok=True)
         n = 1
-        while (self.save_dir / f"nst-result-{n}.png").exists():
-            n += 1
-        path = save_image(self.result.image, self.save_dir / f"nst-result-{n}.png")
+        while True:
+            while (self.save_dir / f"nst-result-{n}.png").exists():
+                n += 1
+            try:  # never replaces: a name another kernel took meanwhile moves on to the next
+                path = save_image(self.result.image, self.save_dir / f"nst-result-{n}.png")
+                break
+            except OutputExistsError:
+                n += 1
         self.saved.append(path)
-        self.status.value = f"Saved {path}"
+        self.status.value = f"Saved {html.escape(str(path))}"
         return path
 
     def update_preview(self, change: object = None) -> None:
@@ -407,7 +427,7 @@ class StyleExplorer:
                 **kwargs,  # type: ignore[arg-type]
             )
         except ValueError as exc:
-            self.status.value = f"<b>Cannot run:</b> {exc}"
+            self.status.value = f"<b>Cannot run:</b> {html.escape(str(exc))}"
             return None
         finally:
             self.run_button.disabled = False
