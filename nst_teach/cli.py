@@ -458,8 +458,8 @@ def _run_weights(args: argparse.Namespace) -> int:
 
 def _run_plan(args: argparse.Namespace) -> int:
     """Check every option (before measuring), then predict, or search the budget."""
-    from .lab import plan
     from .device import pick_device
+    from .lab import plan
     from .layers import validate_layers
     from .optimize import check_steps
     from .stylize import MAX_SIZE

@@ -410,9 +410,7 @@ def stylize(
         content_layers, init, optimizer, tv_weight, seed, dev, pooling,
     )  # fmt: skip
     if calibrate:
-        settings["beta_relative"] = (
-            RANDOM_BETA_RELATIVE if beta_relative is None else beta_relative
-        )
+        settings["beta_relative"] = RANDOM_BETA_RELATIVE if beta_relative is None else beta_relative
     return StyleResult(
         image=run.image,
         history=run.history,

@@ -402,11 +402,11 @@ def reset_download_state() -> None:
 __all__ = [
     "DOWNLOAD_TIMEOUT_S",
     "IMAGENET_FILENAME",
-    "ChecksumMismatch",
     "IMAGENET_SHA256",
     "IMAGENET_URL",
     "RANDOM_SEED",
     "RETRY_AFTER_S",
+    "ChecksumMismatch",
     "WeightsUnavailableWarning",
     "check_not_blank",
     "check_state_dict",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from nst_teach import flags, weights
-from nst_teach.lab import cache, settings
 from nst_teach.cli import main
+from nst_teach.lab import cache, settings
 
 
 @pytest.mark.parametrize("value", ["1", "true", "YES", " On "])

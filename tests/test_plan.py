@@ -9,9 +9,9 @@ import time
 import pytest
 import torch
 
-from nst_teach.lab import plan
-from nst_teach.extras.architecture import evaluation_flops
 from nst_teach.cli import main
+from nst_teach.extras.architecture import evaluation_flops
+from nst_teach.lab import plan
 from nst_teach.layers import (
     PAPER_CONTENT_LAYERS,
     PAPER_STYLE_LAYERS,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from nst_teach.lab import references as refs
 from nst_teach.cli import main
+from nst_teach.lab import references as refs
 
 TINY = refs.ReferenceSpec(
     "tiny-recon",

@@ -26,7 +26,6 @@ environment variable ``NST_TEACH_LANG``, else Chinese when the kernel runs in a 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction

@@ -38,6 +38,7 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Hashable, Mapping
 
 import torch
@@ -51,10 +52,7 @@ def dominant_scale(image: Tensor) -> float:
     if image.dim() != 4 or image.shape[1] not in (1, 3):
         raise ValueError(f"image must have shape (1, 3, H, W), got {tuple(image.shape)}")
     x = image.detach().double().cpu()
-    if x.shape[1] == 3:
-        x = 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
-    else:
-        x = x[:, 0]
+    x = 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2] if x.shape[1] == 3 else x[:, 0]
     x = x - x.mean()
     power = torch.fft.fft2(x).abs().square()[0]
     h, w = power.shape
@@ -83,7 +81,7 @@ def grid_step_difference(
     outer, inner = (cols, rows) if along == "rows" else (rows, cols)
     diffs = []
     for o in outer:
-        for a, b in zip(inner, inner[1:]):
+        for a, b in itertools.pairwise(inner):
             key_a, key_b = ((a, o), (b, o)) if along == "rows" else ((o, a), (o, b))
             diffs.append(float((grid[key_b].float() - grid[key_a].float()).abs().mean()))
     if not diffs:

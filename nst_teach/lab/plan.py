@@ -85,10 +85,9 @@ from typing import Any
 
 import torch
 
-from ..extras.architecture import evaluation_flops, layer_table
 from ..bounded import HISTORY_SIZE
-from .cache import cache_enabled, results_dir
 from ..device import pick_device, synchronize
+from ..extras.architecture import evaluation_flops, layer_table
 from ..layers import (
     LAYER_INDEX,
     LAYER_NAMES,
@@ -97,9 +96,10 @@ from ..layers import (
     min_image_side,
     validate_layers,
 )
-from ..optimize import DEFAULT_OPTIMIZER, check_optimizer, check_steps
 from ..machine import reuse_freed_memory
+from ..optimize import DEFAULT_OPTIMIZER, check_optimizer, check_steps
 from ..stylize import MAX_SIZE, check_size
+from .cache import cache_enabled, results_dir
 
 #: Curvature pairs torch's LBFGS keeps in :func:`~nst_teach.optimize.make_optimizer`.
 LBFGS_HISTORY = 100

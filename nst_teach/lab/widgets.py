@@ -577,10 +577,10 @@ class FeatureMapBrowser:
 
 
 __all__ = [
-    "Flipbook",
     "CONV_LAYERS",
     "FEATURE_LAYERS",
     "FeatureMapBrowser",
+    "Flipbook",
     "LiveImage",
     "StyleExplorer",
     "feature_map_image",
