@@ -8,7 +8,9 @@ The result is ``nst-teach stylize astronaut starry_night --size 256 --steps 100 
 random`` (the shipped pictures, the seeded random VGG-19 weights that every machine has, the
 calibrated defaults), so the figure is the same on every machine. ``--result`` takes an image
 that command already wrote instead of running it again (``benchmarks/offline_target.py --out``
-writes one).
+writes one). Without ``--result`` and ``--run`` the result is the shipped reference run
+``readme-hero`` (``nst-teach references``: the same command run until its loss plateaued),
+when it has been made.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ OUT = ROOT / "docs" / "images" / "hero.png"
 PHOTO, PAINTING = "astronaut", "starry_night"
 
 
-def hero(result_path: Path | None, size: int, steps: int, out: Path = OUT) -> Path:
+def hero(
+    result_path: Path | None, size: int, steps: int, out: Path = OUT, run: bool = False
+) -> Path:
     """Write photo | painting | result side by side (each ``size`` high) with a caption."""
     import matplotlib
 
@@ -43,8 +47,19 @@ def hero(result_path: Path | None, size: int, steps: int, out: Path = OUT) -> Pa
     photo = sample_image(PHOTO, size=size)
     h, w = photo.shape[-2:]
     painting = resize_cover(sample_image(PAINTING), h, w)
+    reference = None
+    if result_path is None and not run:
+        from nst_teach.lab.references import load_reference
+
+        try:
+            reference = load_reference("readme-hero")
+        except KeyError:
+            reference = None
     if result_path is not None:
         result = load_image(result_path)
+    elif reference is not None:
+        result = reference.image
+        steps = int(reference.record["evals"])
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -53,7 +68,8 @@ def hero(result_path: Path | None, size: int, steps: int, out: Path = OUT) -> Pa
     titles = (
         "content: photo",
         "style: painting",
-        f"result: {steps} evaluations, random VGG-19",
+        f"result: {steps} evaluations, random VGG-19"
+        + (" (until the loss plateaued)" if reference is not None else ""),
     )
     for i, (img, title) in enumerate(zip((photo, painting, result), titles)):
         ax = fig.add_axes((i / 3 + 0.005, 0.1, 1 / 3 - 0.01, 0.8))
@@ -82,8 +98,9 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--result", type=Path, default=None)
+    parser.add_argument("--run", action="store_true", help="run stylize, not the reference")
     args = parser.parse_args()
-    out = hero(args.result, args.size, args.steps)
+    out = hero(args.result, args.size, args.steps, run=args.run)
     print(f"wrote {out} ({out.stat().st_size // 1024} KB)")
     return 0
 
