@@ -509,8 +509,12 @@ def group_images(group: str, weights: str | None = None) -> dict[Any, Tensor]:
     grid, the one label's value otherwise (e.g. ``lambda_TV`` for ``"07-tv"``)."""
     out: dict[Any, Tensor] = {}
     for ref in load_group(group, weights):
-        labels = tuple(ref.record.get("labels", {}).values())
-        out[labels if len(labels) > 1 else labels[0]] = ref.image
+        labels = ref.record.get("labels", {})
+        if "row" in labels and "col" in labels:  # a grid (records keep their keys sorted)
+            out[(labels["row"], labels["col"])] = ref.image
+        else:
+            (value,) = labels.values()
+            out[value] = ref.image
     return out
 
 
