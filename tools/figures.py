@@ -68,8 +68,7 @@ def hero(
     titles = (
         "content: photo",
         "style: painting",
-        f"result: {steps} evaluations, random VGG-19"
-        + (" (until the loss plateaued)" if reference is not None else ""),
+        f"result: {steps} evaluations, random VGG-19",
     )
     for i, (img, title) in enumerate(zip((photo, painting, result), titles)):
         ax = fig.add_axes((i / 3 + 0.005, 0.1, 1 / 3 - 0.01, 0.8))
