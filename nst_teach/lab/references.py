@@ -202,6 +202,30 @@ def catalogue(weights: str = "random") -> list[ReferenceSpec]:
                 labels={"layer": layer},
             )
         )
+    # 06: starting from white noise (the photo's start is readme-hero's run)
+    for seed in (0, 1):
+        specs.append(
+            ReferenceSpec(
+                f"06-start-noise-{seed}",
+                "06",
+                "nst_teach.stylize.stylize",
+                f"style transfer from white noise, seed {seed}",
+                {**transfer, "size": 256, "steps": 500, "init": "noise", "seed": seed},
+                group="06-starts",
+                labels={"seed": seed},
+            )
+        )
+    # 07: coarse-to-fine (the single-scale run is readme-hero's); the rule waits for the fine scale
+    specs.append(
+        ReferenceSpec(
+            "07-coarse-to-fine",
+            "07",
+            "nst_teach.stylize.stylize",
+            "coarse-to-fine: half size, then full size",
+            {**transfer, "size": 256, "steps": 600, "scales": [0.5, 1.0]},
+            min_evals=300,
+        )
+    )
     specs.append(
         ReferenceSpec(
             "readme-hero",
