@@ -232,7 +232,11 @@ def random_weight_calibration(
 
     Returns ``(layer_weights, beta)``.
     """
-    rel = RANDOM_BETA_RELATIVE if beta_relative is None else check_weight("beta", beta_relative)
+    rel = (
+        RANDOM_BETA_RELATIVE
+        if beta_relative is None
+        else check_weight("beta_relative", beta_relative)
+    )
     from .losses import style_layer_loss
 
     n_layers = len(objective.style_layers)
@@ -356,8 +360,7 @@ def stylize(
     steps, alpha, beta, tv_weight, style_layers, content_layers = _check_arguments(
         size, steps, scales, alpha, beta, tv_weight, style_layers, content_layers, init, optimizer
     )
-    if beta_relative is not None:
-        beta_relative = check_weight("beta_relative", beta_relative)
+    beta_relative = None if beta_relative is None else check_weight("beta_relative", beta_relative)
     dev = pick_device(device)
 
     content_img, style_img = _load_images(content, style, size)

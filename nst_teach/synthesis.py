@@ -44,9 +44,19 @@ from .stylize import ImageLike, StyleResult, _as_image, check_size, get_extracto
 __all__ = ["reconstruct", "synthesize_texture"]
 
 
-def _noise_like(image: Tensor, seed: int) -> Tensor:
-    """White noise in [0, 1] of the image's shape, from ``seed``."""
-    return torch.rand(image.shape, generator=torch.Generator().manual_seed(int(seed)))
+def _prepare(  # type: ignore[no-untyped-def]
+    image: ImageLike, layers: Sequence[str], size, steps, seed, weights, pooling, device
+) -> tuple[int, Tensor, object, Tensor]:
+    """Checked steps, the image at ``size`` on the device, the (cached) extractor of ``layers``
+    and the white-noise start in [0, 1] from ``seed``: what both syntheses begin with."""
+    check_size(size)
+    steps = check_steps(steps)
+    dev = pick_device(device)
+    picture = _as_image(image, "image", size=size).to(dev)
+    extractor = get_extractor(tuple(layers), str(weights), pooling, str(dev), dev.type == "cpu")
+    extractor.check_size(*picture.shape[-2:], what="the image")
+    noise = torch.rand(picture.shape, generator=torch.Generator().manual_seed(int(seed)))
+    return steps, picture, extractor, noise.to(dev)
 
 
 def _result(run, extractor, settings: dict[str, object]) -> StyleResult:  # type: ignore[no-untyped-def]
@@ -82,20 +92,16 @@ def reconstruct(
     features of ``image`` (a tensor :math:`(1, 3, H, W)`, a file or a sample name) at its
     longer side ``size``. ``history["total"]`` is the content loss at each evaluation.
     """
-    check_size(size)
-    steps = check_steps(steps)
     (layer,) = validate_layers([layer], "layer")
-    dev = pick_device(device)
-    photo = _as_image(image, "content", size=size).to(dev)
-    extractor = get_extractor((layer,), str(weights), pooling, str(dev), dev.type == "cpu")
-    extractor.check_size(*photo.shape[-2:], what="the image")
+    steps, photo, extractor, start = _prepare(
+        image, (layer,), size, steps, seed, weights, pooling, device
+    )
     with torch.no_grad():
         target = extractor(photo)[layer]
 
     def loss(x: Tensor) -> dict[str, Tensor]:
         return {"total": content_loss(extractor(x)[layer], target)}
 
-    start = _noise_like(photo, seed).to(dev)
     run = optimize_pixels(
         loss, start, steps=steps, optimizer=optimizer, callback=callback, progress=progress
     )
@@ -126,14 +132,10 @@ def synthesize_texture(
     shares at the noise start :math:`x_0`, so ``history["total"]`` starts at 1; the weights
     used are in ``settings["layer_weights"]``.
     """
-    check_size(size)
-    steps = check_steps(steps)
     layers = validate_layers(layers, "style layer")
-    dev = pick_device(device)
-    texture = _as_image(source, "style", size=size).to(dev)
-    extractor = get_extractor(tuple(layers), str(weights), pooling, str(dev), dev.type == "cpu")
-    extractor.check_size(*texture.shape[-2:], what="the source")
-    start = _noise_like(texture, seed).to(dev)
+    steps, texture, extractor, start = _prepare(
+        source, layers, size, steps, seed, weights, pooling, device
+    )
     with torch.no_grad():
         grams = {n: gram_matrix(f) for n, f in extractor(texture).items() if n in layers}
         e0 = {n: float(style_layer_loss(f, grams[n])) for n, f in extractor(start).items()}
